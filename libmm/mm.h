@@ -137,7 +137,7 @@ enum mm_cause {
 /* --------------------------------------------------------------- creation */
 
 struct mm_params {
-	const struct mm_arch *arch;     /* required */
+	const struct mm_arch *arch;     /* required; must outlive the model (profiles are static) */
 	enum mm_memory_model model;
 	uint64_t block_size;            /* 0: the arch default; else a power of two >= section size */
 	enum mm_online_policy online_policy;
@@ -145,15 +145,35 @@ struct mm_params {
 	bool auto_movable_numa_aware;    /* kernel default true */
 	bool movable_node;               /* booted with movable_node */
 	bool page_ext;                   /* CONFIG_PAGE_EXTENSION: 32-byte mem_section */
+	/*
+	 * Optional: the storage behind device memory, so that the memmap a vmem_altmap places in a
+	 * device (map=dev) really lives there. Asked once per mm_memremap_pages() with an altmap,
+	 * for the range [phys, phys + len): return 0 with *fd (borrowed for the call: the model
+	 * keeps its own duplicate) and *offset, the file offset of phys; the struct pages the
+	 * altmap holds are then mmap(MAP_SHARED)ed from that file at the offset of their altmap
+	 * pfns. Return -ENOENT for "no file" (the memmap is anonymous memory), any other negative
+	 * errno to refuse the memremap. NULL: no device has storage.
+	 */
+	int (*memmap_backing)(void *data, uint64_t phys, uint64_t len, int *fd, uint64_t *offset);
+	void *memmap_backing_data;
 };
 
 /* Fill *p with the kernel's defaults for arch (model VMEMMAP, default block size, ratio 301). */
 void mm_params_default(struct mm_params *p, const struct mm_arch *arch);
 
+/*
+ * The checks mm_model_create() runs on *p, without creating anything: 0, or the errno
+ * mm_model_create() would return with the reason in why (a block size below the section size,
+ * a model not implemented yet: -EOPNOTSUPP...). geo (may be NULL) receives the derived geometry
+ * when the parameters are valid. mm_model_create() can only fail beyond this with -ENOMEM.
+ */
+int mm_params_check(const struct mm_params *p, struct mm_geometry *geo, char *why, size_t len);
+
 /* Create an empty model (no memory yet). Reserves the vmemmap area for VMEMMAP. */
 int mm_model_create(const struct mm_params *p, struct mm_model **out);
 void mm_model_destroy(struct mm_model *mm);
 
+/* The model's derived geometry, its arch profile and its memory model. */
 const struct mm_geometry *mm_geometry(const struct mm_model *mm);
 const struct mm_arch *mm_model_arch(const struct mm_model *mm);
 enum mm_memory_model mm_model_kind(const struct mm_model *mm);
@@ -193,7 +213,8 @@ int mm_add_memory(struct mm_model *mm, int nid, uint64_t start, uint64_t size,
 		  unsigned int mhp_flags, uint64_t *range_id);
 /*
  * remove_memory(): [start, start+size) is block aligned and made only of hot-added blocks
- * (-EINVAL/-ENOENT otherwise), every block offline (-EBUSY), all-or-none altmaps (-EINVAL).
+ * (otherwise -EINVAL: cause MM_CAUSE_NOENT where nothing was added, MM_CAUSE_INVALID over boot
+ * or device memory), every block offline (-EBUSY), all-or-none altmaps (-EINVAL).
  * A range may be removed in part (release_mem_region_adjustable()): its record is trimmed, or
  * split in two, the tail taking a new id.
  */
@@ -218,7 +239,7 @@ struct mm_block_info {
 	char valid_zones[64];        /* as sysfs prints it: "Normal", "Movable Normal", "none" */
 };
 
-/* Number of memory blocks and lookup by id (-ENOENT if none). */
+/* Number of memory blocks and lookup by id (-ENOENT if none). removable is sysfs' legacy 1. */
 size_t mm_nr_memory_blocks(const struct mm_model *mm);
 int mm_memory_block_info(const struct mm_model *mm, uint64_t id, struct mm_block_info *out);
 /* Iterate blocks in ascending id order; fn returning non-zero stops and is returned. */
@@ -253,7 +274,10 @@ void mm_set_online_policy(struct mm_model *mm, enum mm_online_policy p, unsigned
 /*
  * get_page()/put_page() over [pfn, pfn+count). Every pfn must have an initialised struct page
  * (online RAM or a device page), else -EINVAL / -ENOENT and nothing changes. Device pages also
- * take a pgmap reference each. put on a page at its idle count is -EINVAL.
+ * take a pgmap reference each; a reference on a compound page goes to its head (the folio).
+ * put on a page at its idle count is -EINVAL (idle: 0 for free RAM and device pages other than
+ * devdax, 1 for reserved pages and devdax); the last put of a device page hands it back to its
+ * pgmap, never to the page allocator.
  */
 int mm_get_pages(struct mm_model *mm, uint64_t pfn, uint64_t count);
 int mm_put_pages(struct mm_model *mm, uint64_t pfn, uint64_t count);
@@ -291,9 +315,23 @@ struct mm_pgmap_params {
 	bool has_ops_page_free, has_ops_migrate_to_ram, has_owner; /* callbacks the type requires */
 };
 
-/* memremap_pages(): returns the range id (also the pgmap id) in *id (> 0). */
+/*
+ * memremap_pages(): returns the range id (also the pgmap id) in *id (> 0). Refusals, as the
+ * kernel's: -EOPNOTSUPP without SPARSEMEM_VMEMMAP; -EINVAL for size 0 (nr_range 0), a
+ * PRIVATE/COHERENT pgmap without the callbacks it needs, an invalid altmap (base_pfn != the
+ * first pfn, reserve + free > pages), a range not subsection aligned (MM_CAUSE_MISALIGNED) or
+ * outside the pluggable range (MM_CAUSE_RANGE), compound pages that do not tile the device
+ * pages; -ENOMEM for an existing pgmap at the first or last pfn (MM_CAUSE_OVERLAP) or an
+ * altmap too small for the memmap (MM_CAUSE_NOMEM); -ENXIO over System RAM; -EEXIST over
+ * present subsections; -E2BIG beyond MAX_PHYSMEM_BITS. Device pages are never online nor
+ * present; compound pages (align 2 MiB / 1 GiB) deduplicate their vmemmap tails where the
+ * kernel does (no altmap, arch opt-in).
+ */
 int mm_memremap_pages(struct mm_model *mm, const struct mm_pgmap_params *p, uint64_t *id);
-/* memunmap_pages(): -EBUSY while any page or pgmap reference is held. */
+/*
+ * memunmap_pages(): -EBUSY while any page reference (and with it a pgmap reference) is held
+ * (the kernel would wait for them), -ENOENT for no range, -EINVAL for a System RAM range.
+ */
 int mm_memunmap_pages(struct mm_model *mm, uint64_t id);
 
 /*
@@ -377,6 +415,7 @@ struct mm_range_info {
 	uint64_t refs;               /* device: pgmap references held beyond the base one */
 	uint64_t memmap_bytes;       /* memmap this range costs (wherever it lives) */
 };
+/* Lookup by id (-ENOENT if none); iteration in ascending address order, fn non-zero stops. */
 int mm_range_info(const struct mm_model *mm, uint64_t id, struct mm_range_info *out);
 int mm_for_each_range(const struct mm_model *mm,
 		      int (*fn)(const struct mm_range_info *r, void *arg), void *arg);
@@ -418,9 +457,12 @@ struct mm_stats {
 	uint64_t present_bytes;       /* System RAM present (boot + hot-added) */
 	uint64_t online_bytes;
 	uint64_t device_bytes;        /* ZONE_DEVICE ranges */
-	uint64_t memmap_ram_bytes;    /* memmap backed by RAM (boot + populated vmemmap) */
+	uint64_t memmap_ram_bytes;    /* memmap backed by RAM (boot + populated vmemmap), vmemmap
+					 tail reuse counted as the memory it really uses */
 	uint64_t memmap_device_bytes; /* memmap placed through an altmap */
-	uint64_t memmap_resident_bytes; /* what the model process really holds for the memmap */
+	uint64_t memmap_resident_bytes; /* what the model process really holds for the memmap in
+					   RAM: each shared (tail reuse) page once, memmap mapped
+					   from a device's file not counted */
 };
 void mm_get_stats(const struct mm_model *mm, struct mm_stats *out);
 

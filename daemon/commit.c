@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Group commit. A mutating request applies its change, writes its journal records (write(2),
+ * no sync) and parks its reply and signals here; a syncer thread runs fdatasync() on the
+ * journal and reports the last record it made durable through an eventfd. Requests that
+ * arrive while an fdatasync runs write their records meanwhile and share the next one. A
+ * reply is sent only once its own record is durable, in journal order.
+ *
+ * The syncer touches nothing but the journal fd and the counters below (under lock); the model,
+ * the bus and the pending list belong to the loop thread. An fdatasync error is fail-stop: the
+ * waiting requests are answered Failed and the daemon stops so a restart restores exactly what
+ * was acknowledged.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/eventfd.h>
+
+#include <event2/event.h>
+#include <systemd/sd-daemon.h>
+
+#include "daemon.h"
+#include "pmm-names.h"
+
+struct pmm_pending {
+	struct pmm_pending *next;
+	sd_bus_message *call;
+	sd_bus_message *reply;
+	struct pmm_signals sigs;
+	uint64_t seq;              /* the request's last journal record */
+};
+
+struct pmm_committer {
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	/* under lock */
+	int fd;                    /* the journal, as the syncer must sync it */
+	uint64_t written, synced;  /* journal seqs */
+	int error;                 /* first fdatasync failure, then the syncer stops */
+	bool syncing, stop;
+	uint64_t nr_syncs;
+	uint64_t base;             /* journal seq when the committer started */
+	/* loop thread only */
+	int efd;
+	struct event *ev;
+	struct pmm_pending *head, *tail;
+};
+
+static void *syncer_main(void *arg)
+{
+	struct pmm_committer *c = arg;
+
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		uint64_t target;
+		int fd, r;
+
+		while (!c->stop && c->written == c->synced)
+			pthread_cond_wait(&c->cond, &c->lock);
+		if (c->written == c->synced || c->error)
+			break;
+		target = c->written;
+		fd = c->fd;
+		c->syncing = true;
+		pthread_mutex_unlock(&c->lock);
+
+		r = fdatasync(fd) < 0 ? -errno : 0;
+
+		pthread_mutex_lock(&c->lock);
+		c->syncing = false;
+		c->nr_syncs++;
+		if (r < 0)
+			c->error = r;
+		else
+			c->synced = target;
+		pthread_cond_broadcast(&c->cond);
+		/* wake the loop; an eventfd write cannot fail short of a bug */
+		if (eventfd_write(c->efd, 1) < 0)
+			pmm_log_err("syncer: cannot wake the loop: %m");
+		if (r < 0)
+			break;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+static void pending_free(struct pmm_pending *p)
+{
+	sd_bus_message_unref(p->call);
+	sd_bus_message_unref(p->reply);
+	pmm_signals_free(&p->sigs);
+	free(p);
+}
+
+/* Answer every parked request whose records are durable; with an error, answer all Failed. */
+static void complete(struct pmm_daemon *d)
+{
+	struct pmm_committer *c = d->committer;
+	uint64_t synced;
+	int error, r;
+
+	pthread_mutex_lock(&c->lock);
+	synced = c->synced;
+	error = c->error;
+	pthread_mutex_unlock(&c->lock);
+
+	while (c->head && (c->head->seq <= synced || error)) {
+		struct pmm_pending *p = c->head;
+
+		c->head = p->next;
+		if (!c->head)
+			c->tail = NULL;
+		if (p->seq <= synced) {
+			r = p->reply ? sd_bus_send(NULL, p->reply, NULL) :
+				       sd_bus_reply_method_errno(p->call, -ENOMEM, NULL);
+			if (r < 0)
+				pmm_log_warn("cannot send a reply: %s", strerror(-r));
+			pmm_signals_emit(d, &p->sigs);
+		} else {
+			sd_bus_error e = SD_BUS_ERROR_NULL;
+
+			/* not durable: the success reply is dropped, the call is answered Failed */
+			pmm_bus_error(&e, -EIO, MM_CAUSE_NONE,
+				      "the change could not be made durable (journal %s: %s); pmm-hotplugd stops",
+				      d->journal.path, strerror(-error));
+			r = sd_bus_reply_method_error(p->call, &e);
+			if (r < 0)
+				pmm_log_warn("cannot send an error reply: %s", strerror(-r));
+			sd_bus_error_free(&e);
+		}
+		pending_free(p);
+	}
+	if (error && !d->failed) {
+		pmm_log_err("journal %s: fdatasync failed: %s; stopping so that a restart restores the acknowledged state",
+			    d->journal.path, strerror(-error));
+		sd_notifyf(0, "STATUS=Journal sync failed: %s", strerror(-error));
+		d->failed = true;
+		d->exit_code = 1;
+	}
+}
+
+static void maybe_snapshot(struct pmm_daemon *d)
+{
+	struct pmm_committer *c = d->committer;
+	bool idle;
+
+	if (!d->snapshot_every || d->journal.nr_records < d->snapshot_every || c->head || d->failed ||
+	    !pmm_jobs_idle(d))
+		return;
+	pthread_mutex_lock(&c->lock);
+	idle = !c->syncing && c->written == c->synced;
+	pthread_mutex_unlock(&c->lock);
+	if (!idle)
+		return;
+	/* the syncer is idle and nothing is parked: the journal fd can be replaced */
+	if (pmm_snapshot_write(d) == 0) {
+		pthread_mutex_lock(&c->lock);
+		c->fd = d->journal.fd;
+		pthread_mutex_unlock(&c->lock);
+	}
+}
+
+static void efd_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pmm_daemon *d = arg;
+	eventfd_t v;
+
+	(void)what;
+	if (eventfd_read(fd, &v) < 0 && errno != EAGAIN)
+		pmm_log_warn("eventfd: %m");
+	pmm_model_lock(d);
+	complete(d);
+	maybe_snapshot(d);
+	pmm_model_unlock(d);
+	if (d->failed) {
+		sd_bus_flush(d->bus);
+		event_base_loopbreak(d->loop.base);
+		return;
+	}
+	pmm_loop_rearm(d);
+}
+
+int pmm_commit_start(struct pmm_daemon *d)
+{
+	struct pmm_committer *c = calloc(1, sizeof(*c));
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	c->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->efd < 0) {
+		r = -errno;
+		free(c);
+		return r;
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->cond, NULL);
+	c->fd = d->journal.fd;
+	c->written = c->synced = c->base = d->journal.next_seq - 1;
+	c->ev = event_new(d->loop.base, c->efd, EV_READ | EV_PERSIST, efd_cb, d);
+	if (!c->ev || event_add(c->ev, NULL) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = -pthread_create(&c->thread, NULL, syncer_main, c);
+	if (r < 0)
+		goto fail;
+	c->started = true;
+	d->committer = c;
+	return 0;
+fail:
+	if (c->ev)
+		event_free(c->ev);
+	close(c->efd);
+	free(c);
+	return r;
+}
+
+/* Let the syncer make everything written durable, answer what waits, stop the thread. */
+void pmm_commit_stop(struct pmm_daemon *d)
+{
+	struct pmm_committer *c = d->committer;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->stop = true;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	if (c->started)
+		pthread_join(c->thread, NULL);
+	pmm_log_info("group commit: %llu journal records made durable by %llu fdatasyncs",
+		     (unsigned long long)(c->synced - c->base), (unsigned long long)c->nr_syncs);
+	if (d->bus)
+		complete(d);
+	while (c->head) {
+		struct pmm_pending *p = c->head;
+
+		c->head = p->next;
+		pending_free(p);
+	}
+	event_free(c->ev);
+	close(c->efd);
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->cond);
+	free(c);
+	d->committer = NULL;
+}
+
+uint64_t pmm_commit_nr_syncs(struct pmm_daemon *d)
+{
+	uint64_t n;
+
+	if (!d->committer)
+		return 0;
+	pthread_mutex_lock(&d->committer->lock);
+	n = d->committer->nr_syncs;
+	pthread_mutex_unlock(&d->committer->lock);
+	return n;
+}
+
+/*
+ * The end of every mutating request: write its journal records, then reply (and signal) once
+ * they are durable. Takes ownership of reply and sigs. Without a running committer (tests,
+ * start-up) the commit is synchronous.
+ */
+int pmm_request_finish(struct pmm_daemon *d, sd_bus_message *call, sd_bus_message *reply,
+		       struct pmm_signals *sigs, sd_bus_error *error)
+{
+	struct pmm_committer *c = d->committer;
+	struct pmm_pending *p;
+	uint64_t last;
+	int r;
+
+	r = c ? pmm_journal_write(&d->journal, &last) : pmm_journal_commit(&d->journal);
+	if (r < 0) {
+		sd_bus_message_unref(reply);
+		pmm_signals_free(sigs);
+		pmm_log_err("journal %s: write failed: %s; stopping so that a restart restores the acknowledged state",
+			    d->journal.path, strerror(-r));
+		sd_notifyf(0, "STATUS=Journal write failed: %s", strerror(-r));
+		d->failed = true;
+		d->exit_code = 1;
+		return pmm_bus_error(error, -EIO, MM_CAUSE_NONE,
+				     "the change could not be made durable (journal %s: %s); pmm-hotplugd stops",
+				     d->journal.path, strerror(-r));
+	}
+	if (!c) {
+		r = reply ? sd_bus_send(NULL, reply, NULL) : sd_bus_reply_method_errno(call, -ENOMEM, NULL);
+		sd_bus_message_unref(reply);
+		pmm_signals_emit(d, sigs);
+		pmm_signals_free(sigs);
+		if (d->snapshot_every && d->journal.nr_records >= d->snapshot_every && pmm_jobs_idle(d))
+			pmm_snapshot_write(d);
+		return r < 0 ? r : 1;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		/* durable soon, but we cannot wait for it: answer after a synchronous sync */
+		r = fdatasync(d->journal.fd) < 0 ? -errno : 0;
+		if (r >= 0)
+			r = reply ? sd_bus_send(NULL, reply, NULL) :
+				    sd_bus_reply_method_errno(call, -ENOMEM, NULL);
+		sd_bus_message_unref(reply);
+		pmm_signals_free(sigs);
+		return r < 0 ? r : 1;
+	}
+	p->call = sd_bus_message_ref(call);
+	p->reply = reply;
+	p->sigs = *sigs;
+	memset(sigs, 0, sizeof(*sigs));
+	p->seq = last;
+	if (c->tail)
+		c->tail->next = p;
+	else
+		c->head = p;
+	c->tail = p;
+	pthread_mutex_lock(&c->lock);
+	c->written = last;
+	pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	return 1;
+}

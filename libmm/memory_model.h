@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pfn <-> struct page for each memory model (include/asm-generic/memory_model.h), inline and
+ * branch-light so that code which knows its model (the ops tables, benchmarks) pays no more
+ * than the arithmetic: VMEMMAP and FLATMEM are one add on a base, classic SPARSEMEM reads the
+ * section word first (EXTREME: and its root), DISCONTIGMEM the node of the pfn first.
+ *
+ * None of them checks anything: the pfn must be pfn_valid() and the page one of a valid pfn,
+ * exactly as for the kernel's macros. Arithmetic on biased bases is done on integers, since the
+ * biased value (memmap minus the section start, in struct pages) points into no object.
+ */
+#ifndef PMM_LIBMM_MEMORY_MODEL_H
+#define PMM_LIBMM_MEMORY_MODEL_H
+
+#include "internal.h"
+
+static inline struct page *page_at(uintptr_t base, uint64_t idx)
+{
+	return (struct page *)(base + (uintptr_t)idx * sizeof(struct page));
+}
+
+/* index of page relative to base, negative when page lies below it */
+static inline int64_t page_index(uintptr_t base, const struct page *page)
+{
+	return (int64_t)((uintptr_t)page - base) / (int64_t)sizeof(struct page);
+}
+
+/* ---------------------------------------------------------- SPARSEMEM_VMEMMAP */
+
+/* __pfn_to_page(pfn) = vmemmap + pfn: the virtual array covers every pfn */
+static inline struct page *vmemmap_pfn_to_page(const struct mm_model *mm, uint64_t pfn)
+{
+	return mm->vmemmap.base + pfn;
+}
+
+static inline uint64_t vmemmap_page_to_pfn(const struct mm_model *mm, const struct page *page)
+{
+	return (uint64_t)(page - mm->vmemmap.base);
+}
+
+/* ----------------------------------------------------------------- FLATMEM */
+
+/* mem_map + (pfn - ARCH_PFN_OFFSET) */
+static inline struct page *flatmem_pfn_to_page(const struct mm_model *mm, uint64_t pfn)
+{
+	return page_at((uintptr_t)mm->mem_map, pfn - mm->arch_pfn_offset);
+}
+
+static inline uint64_t flatmem_page_to_pfn(const struct mm_model *mm, const struct page *page)
+{
+	return (uint64_t)page_index((uintptr_t)mm->mem_map, page) + mm->arch_pfn_offset;
+}
+
+/* ARCH_PFN_OFFSET <= pfn < ARCH_PFN_OFFSET + max_mapnr, as one unsigned compare */
+static inline bool flatmem_pfn_valid(const struct mm_model *mm, uint64_t pfn)
+{
+	return pfn - mm->arch_pfn_offset < mm->max_mapnr;
+}
+
+/* ------------------------------------------------------------- DISCONTIGMEM */
+
+/* arch pfn_to_nid(): the memnodemap entry of the pfn's 2^memnode_shift chunk */
+static inline int discontig_pfn_to_nid(const struct mm_model *mm, uint64_t pfn)
+{
+	uint64_t idx = pfn >> mm->memnode_shift;
+
+	return idx < mm->memnodemapsize ? mm->memnodemap[idx] : NUMA_NO_NODE;
+}
+
+/* NODE_DATA(arch_pfn_to_nid(pfn))->node_mem_map + (pfn - node_start_pfn); NULL off every node */
+static inline struct page *discontig_pfn_to_page(const struct mm_model *mm, uint64_t pfn)
+{
+	int nid = discontig_pfn_to_nid(mm, pfn);
+	const struct pglist_data *pgdat;
+
+	if (nid < 0)
+		return NULL;
+	pgdat = &mm->node_data[nid];
+	return page_at((uintptr_t)pgdat->node_mem_map, pfn - pgdat->node_start_pfn);
+}
+
+/* the node comes from page->flags (page_to_nid()), then the offset in its node_mem_map */
+static inline uint64_t discontig_page_to_pfn(const struct mm_model *mm, const struct page *page)
+{
+	const struct pglist_data *pgdat = &mm->node_data[page_to_nid(&mm->pfl, page)];
+
+	return (uint64_t)page_index((uintptr_t)pgdat->node_mem_map, page) + pgdat->node_start_pfn;
+}
+
+/* the node of the pfn spans it (the node_mem_map's MAX_ORDER padding is not valid) */
+static inline bool discontig_pfn_valid(const struct mm_model *mm, uint64_t pfn)
+{
+	int nid = discontig_pfn_to_nid(mm, pfn);
+
+	return nid >= 0 && pfn >= mm->node_data[nid].node_start_pfn &&
+	       pfn < pgdat_end_pfn(&mm->node_data[nid]);
+}
+
+/* ---------------------------------------------------------- classic SPARSEMEM */
+
+/* __section_mem_map_addr(): the encoded memmap, i.e. the section's memmap minus its start pfn */
+static inline uintptr_t section_mem_map_addr(const struct mem_section *ms)
+{
+	return (uintptr_t)(ms->section_mem_map & SECTION_MAP_MASK);
+}
+
+/* static: mem_section[nr][0], one flat array */
+static inline struct mem_section *sparse_static_nr_to_section(const struct mm_model *mm,
+							       uint64_t nr)
+{
+	return &mm->mem_section_static[nr];
+}
+
+/* EXTREME: root nr / SECTIONS_PER_ROOT (a power of two), then the entry inside it */
+static inline struct mem_section *sparse_extreme_nr_to_section(const struct mm_model *mm,
+								uint64_t nr)
+{
+	uint64_t spr = mm->sections_per_root_alloc;
+
+	return &mm->mem_section[nr >> __builtin_ctzll(spr)][nr & (spr - 1)];
+}
+
+static inline struct page *sparse_static_pfn_to_page(const struct mm_model *mm, uint64_t pfn)
+{
+	const struct mem_section *ms = sparse_static_nr_to_section(mm, pfn_to_section_nr(mm, pfn));
+
+	return page_at(section_mem_map_addr(ms), pfn);
+}
+
+static inline struct page *sparse_extreme_pfn_to_page(const struct mm_model *mm, uint64_t pfn)
+{
+	const struct mem_section *ms = sparse_extreme_nr_to_section(mm, pfn_to_section_nr(mm, pfn));
+
+	return page_at(section_mem_map_addr(ms), pfn);
+}
+
+/* page_to_section() from page->flags, then page minus that section's encoded memmap */
+static inline uint64_t sparse_static_page_to_pfn(const struct mm_model *mm,
+						 const struct page *page)
+{
+	const struct mem_section *ms =
+		sparse_static_nr_to_section(mm, page_to_section(&mm->pfl, page));
+
+	return ((uintptr_t)page - section_mem_map_addr(ms)) / sizeof(struct page);
+}
+
+static inline uint64_t sparse_extreme_page_to_pfn(const struct mm_model *mm,
+						  const struct page *page)
+{
+	const struct mem_section *ms =
+		sparse_extreme_nr_to_section(mm, page_to_section(&mm->pfl, page));
+
+	return ((uintptr_t)page - section_mem_map_addr(ms)) / sizeof(struct page);
+}
+
+#endif /* PMM_LIBMM_MEMORY_MODEL_H */
