@@ -524,6 +524,7 @@ struct pmm_daemon {
 	int lock_fd;                    /* flock on the state dir */
 	uint64_t snapshot_every;        /* snapshot after this many journal records (0: never) */
 	uint64_t chunk_bytes;           /* stepped work: bytes per step (rounded to blocks) */
+	unsigned int step_delay_us;     /* tests: pause after each job step (PMM_JOB_STEP_DELAY_US) */
 	char why[256];                  /* the last pmm_backend_apply() failure, in one sentence */
 	enum mm_cause cause;            /* ... and its classification (errors.c maps it) */
 	bool replaying;                 /* journal replay: no signals, no journaling */

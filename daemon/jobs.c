@@ -137,6 +137,8 @@ static int run_op(struct pmm_daemon *d, struct pmm_jobs *js, struct pmm_job *job
 		pthread_mutex_unlock(&js->lock);
 		if (r == 0)
 			break;
+		if (d->step_delay_us)
+			usleep(d->step_delay_us);
 	}
 	if (r >= 0)
 		job->ops[i] = w.op;

@@ -255,6 +255,9 @@ static int run(const struct pmm_cmdline *cmd)
 	d.chunk_bytes = UINT64_C(1) << 30;
 	if (getenv("PMM_JOB_CHUNK"))
 		d.chunk_bytes = strtoull(getenv("PMM_JOB_CHUNK"), NULL, 0);
+	/* tests: make a job last long enough to be probed, whatever the machine's speed */
+	if (getenv("PMM_JOB_STEP_DELAY_US"))
+		d.step_delay_us = (unsigned int)strtoul(getenv("PMM_JOB_STEP_DELAY_US"), NULL, 0);
 	r = pmm_errors_register();
 	if (r < 0)
 		pmm_log_warn("cannot register the error names with sd-bus: %s", strerror(-r));

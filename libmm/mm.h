@@ -163,8 +163,8 @@ void mm_params_default(struct mm_params *p, const struct mm_arch *arch);
 
 /*
  * The checks mm_model_create() runs on *p, without creating anything: 0, or the errno
- * mm_model_create() would return with the reason in why (a block size below the section size,
- * a model not implemented yet: -EOPNOTSUPP...). geo (may be NULL) receives the derived geometry
+ * mm_model_create() would return with the reason in why (a block size below the section size
+ * or not a power of two: -EINVAL...). geo (may be NULL) receives the derived geometry
  * when the parameters are valid. mm_model_create() can only fail beyond this with -ENOMEM.
  */
 int mm_params_check(const struct mm_params *p, struct mm_geometry *geo, char *why, size_t len);
@@ -206,8 +206,10 @@ int mm_boot_init(struct mm_model *mm);
 /*
  * add_memory(): hot-add System RAM. start and size must be multiples of the block size
  * (-EINVAL, MM_CAUSE_MISALIGNED); collisions with present memory or resources are -EEXIST;
- * beyond MAX_PHYSMEM_BITS -E2BIG; classic/flat models without hotplug -EOPNOTSUPP.
- * New blocks are MEM_OFFLINE with poisoned memmap.
+ * beyond MAX_PHYSMEM_BITS -E2BIG; FLATMEM and DISCONTIGMEM have no hotplug: -EOPNOTSUPP
+ * (classic SPARSEMEM hotplugs whole sections). New blocks are MEM_OFFLINE with poisoned memmap.
+ * Without SPARSEMEM there are no memory blocks and no sections: the listings are empty and
+ * mm_pfn_info.section_nr is plain arithmetic.
  */
 int mm_add_memory(struct mm_model *mm, int nid, uint64_t start, uint64_t size,
 		  unsigned int mhp_flags, uint64_t *range_id);
