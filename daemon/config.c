@@ -5,6 +5,7 @@
  * value that makes no sense for the arch stops start-up with a message naming the key.
  */
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <string.h>
@@ -450,7 +451,8 @@ static int cfg_apply(struct cfg_ctx *c, json_object *root, struct pmm_config *cf
 {
 	static const char *const keys[] = {
 		"backend", "arch", "memory_model", "block_size", "boot_memory", "managed_regions",
-		"namespaces", "auto_online_blocks", "online_policy", "state_dir", "sysfs_root", NULL
+		"namespaces", "auto_online_blocks", "online_policy", "state_dir", "sysfs_root",
+		"admin_group", NULL
 	};
 	json_object *v;
 	const char *s = NULL;
@@ -558,6 +560,17 @@ static int cfg_apply(struct cfg_ctx *c, json_object *root, struct pmm_config *cf
 		if (r < 0)
 			return r;
 		c->seen |= K_SYSFS_ROOT;
+	}
+	if (json_object_object_get_ex(root, "admin_group", &v)) {
+		struct group *g;
+
+		if (cfg_string(c, "admin_group", v, &s) < 0)
+			return -EINVAL;
+		/* resolved now: a typo must stop start-up, not silently admit nobody */
+		g = *s ? getgrnam(s) : NULL;
+		if (!g)
+			return cfg_fail(c, "admin_group", "\"%s\" is not a group on this system", s);
+		cfg->admin_gid = (long)g->gr_gid;
 	}
 	return 0;
 }
@@ -741,6 +754,7 @@ static void cfg_defaults_init(struct pmm_config *cfg)
 	cfg->policy.online_type = MMOP_OFFLINE;
 	cfg->policy.zone_policy = MM_POLICY_CONTIG_ZONES;
 	cfg->policy.ratio = 301;
+	cfg->admin_gid = -1;
 }
 
 static int cfg_apply_text(struct cfg_ctx *c, const char *text, struct pmm_config *cfg)

@@ -119,6 +119,7 @@ struct pmm_config {
 	char *state_dir;
 	char *sysfs_root;
 	char *source;                    /* the file read, or "embedded default" */
+	long admin_gid;                  /* admin_group: may also call mutating methods; -1 none */
 };
 
 /* Command-line values that override the configuration (NULL: not given). */
@@ -519,6 +520,7 @@ struct pmm_daemon {
 	struct {
 		char name[48];
 		uid_t euid;
+		bool admin;             /* euid 0, or a member of the admin group */
 	} creds[64];
 	unsigned int creds_next;
 	int lock_fd;                    /* flock on the state dir */

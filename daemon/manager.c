@@ -169,23 +169,27 @@ static int validate_node(uint32_t node, sd_bus_error *error)
 /* ---------------------------------------------------------------- authorisation */
 
 /*
- * Mutating methods are root only. sd-bus's own privilege check is bypassed (the vtable marks
- * every member UNPRIVILEGED) because it costs a round trip and ignores groups; the sender's
- * effective uid comes from the message or, augmented, from the bus.
+ * Mutating methods are for root and, when configured, the members of admin_group. sd-bus's own
+ * privilege check is bypassed (the vtable marks every member UNPRIVILEGED) because it costs a
+ * round trip and ignores groups. The sender's effective uid comes from the message or,
+ * augmented, from the bus; its supplementary groups only from the bus daemon's
+ * GetConnectionCredentials (sd-bus 252 does not return them). The verdict is cached per unique
+ * name: a bus never reuses one.
  */
-static bool creds_cached(struct pmm_daemon *d, const char *sender, uid_t *euid)
+static bool creds_cached(struct pmm_daemon *d, const char *sender, uid_t *euid, bool *admin)
 {
 	size_t i;
 
 	for (i = 0; sender && i < ARRAY_SIZE(d->creds); i++)
 		if (!strcmp(d->creds[i].name, sender)) {
 			*euid = d->creds[i].euid;
+			*admin = d->creds[i].admin;
 			return true;
 		}
 	return false;
 }
 
-static void creds_remember(struct pmm_daemon *d, const char *sender, uid_t euid)
+static void creds_remember(struct pmm_daemon *d, const char *sender, uid_t euid, bool admin)
 {
 	unsigned int i = d->creds_next++ % ARRAY_SIZE(d->creds);
 
@@ -193,6 +197,44 @@ static void creds_remember(struct pmm_daemon *d, const char *sender, uid_t euid)
 		return;
 	snprintf(d->creds[i].name, sizeof(d->creds[i].name), "%s", sender);
 	d->creds[i].euid = euid;
+	d->creds[i].admin = admin;
+}
+
+/* Is gid among the sender's groups, as the bus daemon saw them when it connected? */
+static int sender_in_group(struct pmm_daemon *d, const char *sender, gid_t gid)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	const char *key;
+	int r, found = 0;
+
+	r = sd_bus_call_method(d->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+			       "org.freedesktop.DBus", "GetConnectionCredentials", &e, &reply, "s",
+			       sender);
+	sd_bus_error_free(&e);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+	while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+		r = sd_bus_message_read(reply, "s", &key);
+		if (r >= 0 && !strcmp(key, "UnixGroupIDs")) {
+			const uint32_t *ids;
+			size_t n, i;
+
+			r = sd_bus_message_enter_container(reply, 'v', "au");
+			if (r >= 0)
+				r = sd_bus_message_read_array(reply, 'u', (const void **)&ids, &n);
+			for (i = 0; r >= 0 && i < n / sizeof(*ids); i++)
+				found |= ids[i] == gid;
+			if (r >= 0)
+				r = sd_bus_message_exit_container(reply);
+		} else if (r >= 0) {
+			r = sd_bus_message_skip(reply, "v");
+		}
+		if (r >= 0)
+			r = sd_bus_message_exit_container(reply);
+	}
+	return r < 0 ? r : found;
 }
 
 static int authorise(struct pmm_daemon *d, sd_bus_message *m, const char *what,
@@ -200,25 +242,33 @@ static int authorise(struct pmm_daemon *d, sd_bus_message *m, const char *what,
 {
 	_cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
 	const char *sender = sd_bus_message_get_sender(m);
+	bool admin = false;
 	uid_t euid;
 	int r = 0;
 
-	/* the bus' answer for this sender is cached: one round trip per client, not per call */
-	if (!creds_cached(d, sender, &euid)) {
+	if (!creds_cached(d, sender, &euid, &admin)) {
 		r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_AUGMENT, &creds);
 		if (r >= 0)
 			r = sd_bus_creds_get_euid(creds, &euid);
+		if (r >= 0) {
+			admin = euid == 0;
+			if (!admin && d->cfg.admin_gid >= 0 && sender) {
+				r = sender_in_group(d, sender, (gid_t)d->cfg.admin_gid);
+				admin = r > 0;
+			}
+		}
 		if (r >= 0)
-			creds_remember(d, sender, euid);
+			creds_remember(d, sender, euid, admin);
 	}
 	if (r < 0)
 		return pmm_bus_error(error, -EACCES, MM_CAUSE_NONE,
-				     "%s needs root: cannot determine the caller's uid (%s)", what,
-				     strerror(-r));
-	if (euid != 0)
+				     "%s needs root: cannot determine the caller's credentials (%s)",
+				     what, strerror(-r));
+	if (!admin)
 		return pmm_bus_error(error, -EACCES, MM_CAUSE_NONE,
-				     "%s changes the memory model and needs root (caller uid %u)",
-				     what, (unsigned int)euid);
+				     "%s changes the memory model and needs root%s (caller uid %u)",
+				     what, d->cfg.admin_gid >= 0 ? " or the admin group" : "",
+				     (unsigned int)euid);
 	return 0;
 }
 

@@ -74,6 +74,24 @@ jq_is '.error.name' '"org.pmm.Hotplug1.Error.AccessDenied"' "named by the daemon
 run "$PMMCTL" --json list ranges
 jq_is '.ranges | length' 1 "still one range"
 stop_daemon TERM
+
+# The optional admin group: its members are admitted by the daemon (through the bus daemon's
+# GetConnectionCredentials, which carries supplementary groups), others still are not.
+echo '{ "admin_group": "adm" }' >"$T_DIR/admin.json"
+start_daemon --config "$T_DIR/admin.json"
+ok $? "daemon ready with admin_group adm"
+run setpriv --reuid=65534 --regid=65534 --groups="$(getent group adm | cut -d: -f3)" "$PMMCTL" add-range 16G 1G
+expect_rc 0 "a member of the admin group may add memory"
+run as_nobody "$PMMCTL" --json add-range 20G 1G
+jq_is '.error.name' '"org.pmm.Hotplug1.Error.AccessDenied"' "a non-member still may not"
+jq_is '.error.message | test("admin group")' 'true' "the refusal names the admin group"
+run "$PMMCTL" --json list ranges
+jq_is '.ranges | length' 2 "exactly the member's range was added"
+stop_daemon TERM
+echo '{ "admin_group": "no-such-group-pmm" }' >"$T_DIR/admin.json"
+run "$DAEMON" --address "$BUS_ADDRESS" --state-dir "$T_DIR/state" --config "$T_DIR/admin.json"
+[ "$RC" -ne 0 ] && grep -q admin_group <<<"$ERR"
+ok $? "an unknown admin_group stops start-up naming the key"
 kill "$BUS_PID"
 rm -f "$T_DIR/system.d/zz-open.conf"
 
@@ -85,7 +103,7 @@ kill -HUP "$BUS_PID"
 sleep 0.2
 run "$PMMCTL" --json list ranges
 expect_rc 0 "the first call activates pmm-hotplugd"
-jq_is '.ranges | length' 1 "the activated daemon restored the state"
+jq_is '.ranges | length' 2 "the activated daemon restored the state"
 pkill -f -- "--state-dir $T_DIR/state" 2>/dev/null
 
 done_testing
