@@ -327,7 +327,10 @@ static void print_terminal(const struct pmmctl *ctx, const struct map *map)
 		for (uint64_t c = 0; c < MAP_COLUMNS; c++) {
 			const struct map_style *st = &map_styles[cells[l * MAP_COLUMNS + c]];
 
-			if (colour)
+			/* past the drawn space (a last line longer than it): nothing, not a hole */
+			if ((l * MAP_COLUMNS + c) * cell >= map->end)
+				putchar(' ');
+			else if (colour)
 				printf("\033[%sm%c\033[0m", st->ansi, st->glyph);
 			else
 				putchar(st->glyph);

@@ -20,9 +20,12 @@ static const char *const plan_ops[] = {
 	"online", "offline", NULL
 };
 
-/* The plan shape of the contract, in order, plus the error's message after the error name. */
+/*
+ * The plan shape of the contract, in order. The daemon's reason for a failing plan is not part
+ * of it: it goes to stderr, as a failing operation's message does.
+ */
 static const char *const plan_fields[] = {
-	PMM_J_OK, PMM_J_ERROR, PMM_J_MESSAGE, PMM_J_SECTIONS, PMM_J_SUBSECTIONS, PMM_J_BLOCKS,
+	PMM_J_OK, PMM_J_ERROR, PMM_J_SECTIONS, PMM_J_SUBSECTIONS, PMM_J_BLOCKS,
 	PMM_J_MEMMAP_BYTES, PMM_J_MEMMAP_LOCATION, PMM_J_ALTMAP, NULL
 };
 static const char *const altmap_fields[] = {
@@ -91,7 +94,8 @@ static const char *format_id_list(json_object *arr, char *buf, size_t len)
 	return n ? buf : "none";
 }
 
-static void print_plan(const struct pmmctl *ctx, const struct pmm_request *req, json_object *plan)
+static void print_plan(const struct pmmctl *ctx, const struct pmm_request *req, json_object *plan,
+		       const char *message)
 {
 	json_object *arr = NULL, *altmap = NULL;
 	char buf[1024], sz[32];
@@ -112,7 +116,7 @@ static void print_plan(const struct pmmctl *ctx, const struct pmm_request *req, 
 		const char *last = name ? strrchr(name, '.') : NULL;
 
 		printf("%16s: would fail: %s: %s\n", "result", last ? last + 1 : name ? name : "?",
-		       pmm_json_get_str(plan, PMM_J_MESSAGE) ?: "(no reason given)");
+		       message);
 	}
 	json_object_object_get_ex(plan, PMM_J_SECTIONS, &arr);
 	printf("%16s: %s\n", "sections", format_id_list(arr, buf, sizeof(buf)));
@@ -177,6 +181,7 @@ int verb_plan(struct pmmctl *ctx, int argc, char **argv)
 	_cleanup_msg_ sd_bus_message *m = NULL, *reply = NULL;
 	_cleanup_json_ json_object *dict = NULL, *plan = NULL;
 	struct pmm_request req;
+	const char *message, *name, *last;
 	bool ok = false;
 	char **pos;
 	int npos, r;
@@ -215,10 +220,19 @@ int verb_plan(struct pmmctl *ctx, int argc, char **argv)
 	plan = plan_to_json(dict);
 	if (!plan)
 		return pmm_report_error(ctx, NULL, -ENOMEM);
+	pmm_json_get_bool(plan, PMM_J_OK, &ok);
+	message = pmm_json_get_str(dict, PMM_J_MESSAGE);
+	if (!message || !*message)
+		message = "(no reason given)";
 	if (ctx->json)
 		pmm_json_print(plan);
 	else
-		print_plan(ctx, &req, plan);
-	pmm_json_get_bool(plan, PMM_J_OK, &ok);
-	return ok ? PMM_EXIT_OK : PMM_EXIT_REFUSED;
+		print_plan(ctx, &req, plan, message);
+	if (ok)
+		return PMM_EXIT_OK;
+	/* exit 1 reads like the real operation's refusal: "pmmctl: Name: message" on stderr */
+	name = pmm_json_get_str(plan, PMM_J_ERROR);
+	last = name ? strrchr(name, '.') : NULL;
+	fprintf(stderr, "pmmctl: %s: %s\n", last ? last + 1 : name ? name : "Failed", message);
+	return PMM_EXIT_REFUSED;
 }

@@ -265,6 +265,10 @@ static int mirror_build(struct pmm_daemon *d, const struct sysfs_memory *t, stru
 	p.block_size = bs;
 	p.online_policy = d->policy.zone_policy;
 	p.auto_movable_ratio = d->policy.ratio;
+	/* as the sim backend's model: no poisoning, every CPU, zero tails (backend-sim.c) */
+	p.page_init_poisoning = false;
+	p.memmap_init_threads = 0;
+	p.vmemmap_zero_tails = true;
 	r = mm_model_create(&p, &mm);
 	if (r < 0) {
 		if (asprintf(errmsg, "cannot model the kernel's memory (%s, %s, block size 0x%" PRIx64 "): %s",

@@ -142,6 +142,14 @@ int pmm_sim_init(struct pmm_daemon *d, char **errmsg)
 	p.auto_movable_ratio = cfg->policy.ratio;
 	p.memmap_backing = sim_memmap_backing;
 	p.memmap_backing_data = d;
+	/*
+	 * the production kernel's speed (bench/, README "Performance"): no memmap poisoning
+	 * (the model keeps the uninitialised state in its usage maps), large online/adds on
+	 * every CPU, compound device tails stored as zeroes (no RAM, no mapping per folio)
+	 */
+	p.page_init_poisoning = false;
+	p.memmap_init_threads = 0;
+	p.vmemmap_zero_tails = true;
 	r = mm_model_create(&p, &d->mm);
 	if (r < 0) {
 		if (asprintf(errmsg, "cannot create the %s %s model: %s", cfg->arch->name,
@@ -276,6 +284,71 @@ static int sim_add_namespace(struct pmm_daemon *d, struct pmm_op *op)
 	return 0;
 }
 
+/* The device ranges with compound pages (align > page), in pfns: a reference there is a folio's. */
+struct folio_spans {
+	struct { uint64_t first, end, nr; } *v;
+	size_t n, cap;
+	unsigned int page_shift;
+	uint64_t page_size;
+};
+
+static int collect_folio_span(const struct mm_range_info *r, void *arg)
+{
+	struct folio_spans *s = arg;
+
+	if (!r->device || r->align <= s->page_size)
+		return 0;
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 8;
+		void *nv = realloc(s->v, ncap * sizeof(*s->v));
+
+		if (!nv)
+			return -ENOMEM;
+		s->v = nv;
+		s->cap = ncap;
+	}
+	s->v[s->n].first = r->start >> s->page_shift;
+	s->v[s->n].end = (r->start + r->size) >> s->page_shift;
+	s->v[s->n].nr = r->align >> s->page_shift;
+	s->n++;
+	return 0;
+}
+
+/*
+ * Book a get (+1) or put (-1) of [pfn, pfn+count) in the ledger the way the model counts it.
+ * A device page of a compound range has no count of its own: its folio has (put_page() through
+ * any pfn of the folio drops the folio's reference), so such references are booked on the
+ * folio's head pfn; a snapshot then restores each folio's count whatever pfns took it.
+ */
+static int refs_book(struct pmm_daemon *d, uint64_t pfn, uint64_t count, int sign)
+{
+	const struct mm_geometry *g = mm_geometry(d->mm);
+	struct folio_spans s = { .page_shift = g->page_shift, .page_size = g->page_size };
+	uint64_t end = pfn + count, head, next, n;
+	size_t i;
+	int r;
+
+	r = mm_for_each_range(d->mm, collect_folio_span, &s);
+	while (r >= 0 && pfn < end) {
+		for (i = 0; i < s.n && !(pfn >= s.v[i].first && pfn < s.v[i].end); i++)
+			;
+		if (i < s.n) {
+			head = pfn - pfn % s.v[i].nr;
+			n = (head + s.v[i].nr < end ? head + s.v[i].nr : end) - pfn;
+			r = pmm_refs_add(&d->refs, head, 1, sign * (int)n);
+		} else {
+			for (next = end, i = 0; i < s.n; i++)
+				if (s.v[i].first > pfn && s.v[i].first < next)
+					next = s.v[i].first;
+			n = next - pfn;
+			r = pmm_refs_add(&d->refs, pfn, n, sign);
+		}
+		pfn += n;
+	}
+	free(s.v);
+	return r < 0 ? r : 0;
+}
+
 static int sim_apply(struct pmm_daemon *d, struct pmm_op *op)
 {
 	struct mm_pgmap_params p;
@@ -294,11 +367,11 @@ static int sim_apply(struct pmm_daemon *d, struct pmm_op *op)
 				backend_fail_mm(d, r);
 				while (i--) {
 					mm_put_pages(d->mm, op->start, op->size);
-					pmm_refs_add(&d->refs, op->start, op->size, -1);
+					refs_book(d, op->start, op->size, -1);
 				}
 				return r;
 			}
-			r = pmm_refs_add(&d->refs, op->start, op->size, +1);
+			r = refs_book(d, op->start, op->size, +1);
 			if (r < 0) {
 				mm_put_pages(d->mm, op->start, op->size);
 				return backend_fail(d, r, MM_CAUSE_NOMEM, "out of memory");
@@ -309,7 +382,7 @@ static int sim_apply(struct pmm_daemon *d, struct pmm_op *op)
 		r = mm_put_pages(d->mm, op->start, op->size);
 		if (r < 0)
 			return backend_fail_mm(d, r);
-		r = pmm_refs_add(&d->refs, op->start, op->size, -1);
+		r = refs_book(d, op->start, op->size, -1);
 		return r < 0 ? backend_fail(d, r, MM_CAUSE_NOMEM, "out of memory") : 0;
 	case PMM_OP_SET_POLICY:
 		d->policy = op->policy;

@@ -8,8 +8,9 @@
  *
  * The syncer touches nothing but the journal fd and the counters below (under lock); the model,
  * the bus and the pending list belong to the loop thread. An fdatasync error is fail-stop: the
- * waiting requests are answered Failed and the daemon stops so a restart restores exactly what
- * was acknowledged.
+ * waiting requests are answered Failed, their records are cut off the journal (back to the
+ * last durable size, so Failed means "not done" after a restart too) and the daemon stops so a
+ * restart restores exactly what was acknowledged.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -38,6 +39,7 @@ struct pmm_committer {
 	/* under lock */
 	int fd;                    /* the journal, as the syncer must sync it */
 	uint64_t written, synced;  /* journal seqs */
+	uint64_t written_size, synced_size; /* journal bytes at those seqs */
 	int error;                 /* first fdatasync failure, then the syncer stops */
 	bool syncing, stop;
 	uint64_t nr_syncs;
@@ -54,7 +56,7 @@ static void *syncer_main(void *arg)
 
 	pthread_mutex_lock(&c->lock);
 	for (;;) {
-		uint64_t target;
+		uint64_t target, target_size;
 		int fd, r;
 
 		while (!c->stop && c->written == c->synced)
@@ -62,6 +64,7 @@ static void *syncer_main(void *arg)
 		if (c->written == c->synced || c->error)
 			break;
 		target = c->written;
+		target_size = c->written_size;
 		fd = c->fd;
 		c->syncing = true;
 		pthread_mutex_unlock(&c->lock);
@@ -71,10 +74,12 @@ static void *syncer_main(void *arg)
 		pthread_mutex_lock(&c->lock);
 		c->syncing = false;
 		c->nr_syncs++;
-		if (r < 0)
+		if (r < 0) {
 			c->error = r;
-		else
+		} else {
 			c->synced = target;
+			c->synced_size = target_size;
+		}
 		pthread_cond_broadcast(&c->cond);
 		/* wake the loop; an eventfd write cannot fail short of a bug */
 		if (eventfd_write(c->efd, 1) < 0)
@@ -98,11 +103,12 @@ static void pending_free(struct pmm_pending *p)
 static void complete(struct pmm_daemon *d)
 {
 	struct pmm_committer *c = d->committer;
-	uint64_t synced;
+	uint64_t synced, synced_size;
 	int error, r;
 
 	pthread_mutex_lock(&c->lock);
 	synced = c->synced;
+	synced_size = c->synced_size;
 	error = c->error;
 	pthread_mutex_unlock(&c->lock);
 
@@ -135,6 +141,12 @@ static void complete(struct pmm_daemon *d)
 	if (error && !d->failed) {
 		pmm_log_err("journal %s: fdatasync failed: %s; stopping so that a restart restores the acknowledged state",
 			    d->journal.path, strerror(-error));
+		/* the records answered Failed above must not come back at the restart */
+		if (ftruncate(d->journal.fd, (off_t)synced_size) < 0)
+			pmm_log_err("journal %s: cannot cut it back to its last durable %llu bytes: %m",
+				    d->journal.path, (unsigned long long)synced_size);
+		else
+			d->journal.size = synced_size;
 		sd_notifyf(0, "STATUS=Journal sync failed: %s", strerror(-error));
 		d->failed = true;
 		d->exit_code = 1;
@@ -158,6 +170,7 @@ static void maybe_snapshot(struct pmm_daemon *d)
 	if (pmm_snapshot_write(d) == 0) {
 		pthread_mutex_lock(&c->lock);
 		c->fd = d->journal.fd;
+		c->written_size = c->synced_size = d->journal.size;
 		pthread_mutex_unlock(&c->lock);
 	}
 }
@@ -199,6 +212,7 @@ int pmm_commit_start(struct pmm_daemon *d)
 	pthread_cond_init(&c->cond, NULL);
 	c->fd = d->journal.fd;
 	c->written = c->synced = c->base = d->journal.next_seq - 1;
+	c->written_size = c->synced_size = d->journal.size;
 	c->ev = event_new(d->loop.base, c->efd, EV_READ | EV_PERSIST, efd_cb, d);
 	if (!c->ev || event_add(c->ev, NULL) < 0) {
 		r = -ENOMEM;
@@ -319,6 +333,7 @@ int pmm_request_finish(struct pmm_daemon *d, sd_bus_message *call, sd_bus_messag
 	c->tail = p;
 	pthread_mutex_lock(&c->lock);
 	c->written = last;
+	c->written_size = d->journal.size;
 	pthread_cond_signal(&c->cond);
 	pthread_mutex_unlock(&c->lock);
 	return 1;

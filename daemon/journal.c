@@ -812,7 +812,7 @@ out:
 /* ---------------------------------------------------------------- append / commit */
 
 /* Preallocate this much past the end; top it up when less than a quarter is left. */
-#define JOURNAL_RESERVE (UINT64_C(256) << 10)
+#define JOURNAL_RESERVE (UINT64_C(128) << 10)
 
 int pmm_journal_reserve(struct pmm_journal *j)
 {

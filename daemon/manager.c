@@ -116,6 +116,15 @@ static int read_options(sd_bus_message *m, struct opt_spec *specs, size_t n, sd_
 /* ---------------------------------------------------------------- validation */
 
 /*
+ * An online type as the bus spells it. libmm's parser also takes a trailing newline, as the
+ * kernel's sysfs_streq() does for a write to a state file; the bus is not a file: exact words.
+ */
+static int bus_online_type(const char *s, enum mm_online_type *t)
+{
+	return strchr(s, '\n') ? -EINVAL : mm_online_type_parse(s, t);
+}
+
+/*
  * Every mutating range: not empty, not wrapping, inside one managed region, and not part of
  * a job that is still running (its result is not known yet).
  */
@@ -475,7 +484,7 @@ static int validate_add_memory(struct pmm_daemon *d, struct add_memory_req *q, s
 
 	/* normalise: without "online" the policy decides (auto_online_blocks) */
 	q->online_type = d->policy.online_type;
-	if (q->online && mm_online_type_parse(q->online, &q->online_type) < 0)
+	if (q->online && bus_online_type(q->online, &q->online_type) < 0)
 		return pmm_bus_error(error, -EINVAL, MM_CAUSE_INVALID,
 				     "option \"online\": \"%s\" is not one of offline, online, online_kernel, online_movable",
 				     q->online);
@@ -826,7 +835,7 @@ static int parse_online_type(struct pmm_daemon *d, const char *s, enum mm_online
 		*t = pmm_policy_online_type(&d->policy);
 		return 0;
 	}
-	if (mm_online_type_parse(s, t) < 0 || *t == MMOP_OFFLINE)
+	if (bus_online_type(s, t) < 0 || *t == MMOP_OFFLINE)
 		return pmm_bus_error(error, -EINVAL, MM_CAUSE_INVALID,
 				     "online type \"%s\" is not one of online, online_kernel, online_movable (or \"\" for the policy's type)",
 				     s);
@@ -1321,7 +1330,7 @@ static int method_set_online_policy(sd_bus_message *m, void *userdata, sd_bus_er
 	r = read_options(m, opts, ARRAY_SIZE(opts), error);
 	if (r < 0)
 		return r;
-	if (pmm_policy_parse(policy, &op.policy) < 0)
+	if (strchr(policy, '\n') || pmm_policy_parse(policy, &op.policy) < 0)
 		return pmm_bus_error(error, -EINVAL, MM_CAUSE_INVALID,
 				     "policy \"%s\" is not one of offline, online, online_kernel, online_movable, auto-movable",
 				     policy);

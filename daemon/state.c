@@ -310,8 +310,9 @@ static void refs_split(struct pmm_refs *refs, uint64_t pfn)
 }
 
 /*
- * +1 / -1 on every pfn of [pfn, pfn+count). Called after libmm accepted the same change, so a
- * -1 never meets a pfn without references.
+ * delta on every pfn of [pfn, pfn+count) (+n books n references on each, a folio's on its head:
+ * backend-sim.c). Called after libmm accepted the same change, so a negative delta never
+ * meets a pfn without that many references.
  */
 int pmm_refs_add(struct pmm_refs *refs, uint64_t pfn, uint64_t count, int delta)
 {
@@ -333,8 +334,8 @@ int pmm_refs_add(struct pmm_refs *refs, uint64_t pfn, uint64_t count, int delta)
 		if (run->pfn >= end)
 			break;
 		if (run->pfn > at && delta > 0) {
-			/* a gap before this run gets its first reference */
-			refs_insert(refs, i, (struct pmm_ref_run){ at, run->pfn - at, 1 });
+			/* a gap before this run gets its first references */
+			refs_insert(refs, i, (struct pmm_ref_run){ at, run->pfn - at, (uint64_t)delta });
 			at = refs->v[i + 1].pfn;
 			continue;
 		}
@@ -342,7 +343,7 @@ int pmm_refs_add(struct pmm_refs *refs, uint64_t pfn, uint64_t count, int delta)
 		at = run->pfn + run->count;
 	}
 	if (at < end && delta > 0)
-		refs_insert(refs, i, (struct pmm_ref_run){ at, end - at, 1 });
+		refs_insert(refs, i, (struct pmm_ref_run){ at, end - at, (uint64_t)delta });
 	/* drop emptied runs, merge neighbours with the same count */
 	for (i = 0, k = 0; i < refs->n; i++) {
 		if (!refs->v[i].refs)

@@ -38,6 +38,21 @@
  * built: references go to the head), so they cannot diverge.
  *
  * Measured numbers are in tests/libmm/test-dedup.c.
+ *
+ * Zero tails (mm_params.vmemmap_zero_tails, the daemon's choice). What makes the kernel's
+ * layout cost mappings is that page 1 differs from folio to folio (compound_head is an
+ * address). Encode a tail instead as a struct page whose every byte is 0, meaning "a tail of
+ * the folio containing it": the head is pfn & ~(folio_nr - 1), as page_folio() arithmetic
+ * gives, and the order is the pgmap's. Every tail of every folio then has the same content,
+ * and it is the content memory has before anybody writes it: the vmemmap window of the range
+ * is populated like any other (one mprotect, no memfd, no mapping per folio) but without
+ * transparent huge pages (MADV_NOHUGEPAGE: a 2 MiB fault would write 64 folios' tails), only
+ * the head's vmemmap page is ever written, and reading a tail page maps the kernel's shared
+ * zero page. A 2 MiB folio costs one 4 KiB page instead of the kernel's two (1/8 of the plain
+ * memmap), a 1 GiB folio one page instead of two (1/4096); 1 TiB in 2 MiB folios is 2 GiB of
+ * memmap in 2 VMAs. The tails the kernel would store are produced by device_page_read() (and
+ * device_folio_page() gives the head), which the lookups and the invariant checker use; the
+ * checker also verifies that the tails it samples are still all zero in memory.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -59,9 +74,11 @@
  * A deduplicated range's memfd layout: per folio, (copies + 1) vmemmap pages (page 0, then the
  * copies of page 1), each hp_per_vm host pages. Invariant: maps is the number of VMAs its
  * populated pieces hold (mappings that do not merge with their predecessor), counted in
- * zone_device.dedup_maps.
+ * zone_device.dedup_maps. With zero_tails there is no memfd (fd -1, copies 0, maps 0): the
+ * range's vmemmap is plain memory in which only the head's host page of each folio is written.
  */
 struct vmemmap_dedup {
+	bool zero_tails;
 	int fd;
 	uint64_t first_pfn;      /* the range's first pfn, folio aligned */
 	uint64_t nr_folios;
@@ -102,15 +119,35 @@ uint64_t vmemmap_dedup_copies(const struct dev_pagemap *pgmap)
 	return pgmap->dedup ? pgmap->dedup->copies : 0;
 }
 
+bool vmemmap_zero_tails(const struct dev_pagemap *pgmap)
+{
+	return pgmap->dedup && pgmap->dedup->zero_tails;
+}
+
+/* the memmap a folio really holds with this layout: (copies + 1) vmemmap pages, or the head's
+ * host page with zero tails */
+static uint64_t dedup_folio_bytes(const struct mm_model *mm, const struct vmemmap_dedup *d)
+{
+	return d->zero_tails ? host_page_size(mm) : (d->copies + 1) * PAGE_SIZE(mm);
+}
+
+uint64_t vmemmap_dedup_folio_bytes(const struct mm_model *mm, const struct dev_pagemap *pgmap)
+{
+	return pgmap->dedup ? dedup_folio_bytes(mm, pgmap->dedup) : 0;
+}
+
 /*
  * compound_nr_pages(): with tail reuse only the struct pages of vmemmap pages 0 and 1 are
  * initialised (128 with 4 KiB pages), the rest read them through the aliases. When the model
- * could not build the aliases (budget, host limits) every tail is initialised.
+ * could not build the aliases (budget, host limits) every tail is initialised. Zero tails: only
+ * the head.
  */
 uint64_t compound_nr_pages(const struct mm_model *mm, const struct dev_pagemap *pgmap)
 {
 	if (!pgmap->dedup)
 		return pgmap_vmemmap_nr(pgmap);
+	if (pgmap->dedup->zero_tails)
+		return 1;
 	return VMEMMAP_RESERVE_NR * (PAGE_SIZE(mm) / sizeof(struct page));
 }
 
@@ -256,18 +293,19 @@ uint64_t vmemmap_dedup_maps(const struct dev_pagemap *pgmap)
 }
 
 /*
- * Choose the layout of pgmap's tail reuse and (unless dry_run) create its memfd. *copies gets
- * R, or 0 when the range goes without reuse (the kernel would not optimise it, the host cannot
- * map it, no R fits the mapping budget, or no memfd can be made). -ENOMEM only for the
- * bookkeeping's own allocation.
+ * Choose the layout of pgmap's tail reuse and (unless dry_run) create its memfd. *folio_bytes
+ * gets the memmap one folio holds with it, or 0 when the range goes without reuse (the kernel
+ * would not optimise it, the host cannot map it, no R fits the mapping budget, or no memfd can
+ * be made). Zero tails need neither a memfd nor a budget. -ENOMEM only for the bookkeeping's
+ * own allocation.
  */
 int vmemmap_dedup_prepare(struct mm_model *mm, struct dev_pagemap *pgmap, bool dry_run,
-			  uint64_t *copies)
+			  uint64_t *folio_bytes)
 {
 	struct vmemmap_dedup probe = { .fd = -1 }, *d;
 	uint64_t budget = dedup_budget_left(mm);
 
-	*copies = 0;
+	*folio_bytes = 0;
 	if (!vmemmap_can_optimize(mm, pgmap_altmap_const(pgmap), pgmap) ||
 	    !dedup_host_possible(mm, pgmap))
 		return 0;
@@ -275,12 +313,24 @@ int vmemmap_dedup_prepare(struct mm_model *mm, struct dev_pagemap *pgmap, bool d
 	probe.nr_folios = pgmap->nr_pages / pgmap_vmemmap_nr(pgmap);
 	probe.vm_pages = folio_vmemmap_pages(mm, pgmap);
 	probe.hp_per_vm = PAGE_SIZE(mm) / host_page_size(mm);
+	if (mm->params.vmemmap_zero_tails) {
+		probe.zero_tails = true;
+		*folio_bytes = dedup_folio_bytes(mm, &probe);
+		if (dry_run)
+			return 0;
+		d = calloc(1, sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		*d = probe;
+		pgmap->dedup = d;
+		return 0;
+	}
 	for (probe.copies = 1; probe.copies + 2 <= probe.vm_pages; probe.copies *= 2)
 		if (dedup_count_maps(mm, pgmap, &probe, budget) <= budget)
 			break;
 	if (probe.copies + 2 > probe.vm_pages)
 		return 0;
-	*copies = probe.copies;
+	*folio_bytes = dedup_folio_bytes(mm, &probe);
 	if (dry_run)
 		return 0;
 
@@ -296,7 +346,7 @@ int vmemmap_dedup_prepare(struct mm_model *mm, struct dev_pagemap *pgmap, bool d
 		if (d->fd >= 0)
 			close(d->fd);
 		free(d);
-		*copies = 0;
+		*folio_bytes = 0;
 		return 0;
 	}
 	pgmap->dedup = d;
@@ -310,12 +360,64 @@ void vmemmap_dedup_destroy(struct mm_model *mm, struct dev_pagemap *pgmap)
 	(void)mm;
 	if (!d)
 		return;
-	close(d->fd);   /* the memory goes with the last mapping */
+	if (d->fd >= 0)
+		close(d->fd);   /* the memory goes with the last mapping */
 	free(d);
 	pgmap->dedup = NULL;
 }
 
 /* ---------------------------------------------------------- populate/free */
+
+/* Host pages of the piece [pfn, pfn + nr) that hold no folio head: zero tails only. */
+static uint64_t zero_tails_shared(const struct mm_model *mm, const struct dev_pagemap *pgmap,
+				  uint64_t pfn, uint64_t nr_pages)
+{
+	uint64_t folio = pgmap_vmemmap_nr(pgmap);
+	uint64_t heads = DIV_ROUND_UP(pfn + nr_pages, folio) - DIV_ROUND_UP(pfn, folio);
+
+	return nr_pages * sizeof(struct page) / host_page_size(mm) - heads;
+}
+
+/*
+ * vmemmap_populate_compound_pages() with zero tails: the piece's window becomes RW as any
+ * populated memmap, but without transparent huge pages, so that writing a head faults in its
+ * own page only; the tail-only pages are never written (a read maps the zero page) and count
+ * as shared.
+ */
+static int zero_tails_populate(struct mm_model *mm, uint64_t pfn, uint64_t nr_pages,
+			       const struct dev_pagemap *pgmap)
+{
+	uint64_t first = memmap_host_page(mm, pfn);
+	uint64_t n = nr_pages * sizeof(struct page) / host_page_size(mm);
+	int ret = vmemmap_map_host_pages(mm, first, n);
+
+	if (ret) {
+		vmemmap_unmap_host_pages(mm, first, n);
+		return ret;
+	}
+	/* a hint: should the VMA split fail, heads fault in huge pages, correct but dearer */
+	if (mm->vmemmap.thp)
+		madvise((char *)mm->vmemmap.area + first * host_page_size(mm),
+			n * host_page_size(mm), MADV_NOHUGEPAGE);
+	mm->vmemmap.nr_populated += n;
+	mm->zone_device->nr_shared += zero_tails_shared(mm, pgmap, pfn, nr_pages);
+	return 0;
+}
+
+/* ... and its undo: the pages go (DONTNEED, PROT_NONE), the window takes the THP advice back. */
+static void zero_tails_free(struct mm_model *mm, uint64_t pfn, uint64_t nr_pages,
+			    const struct dev_pagemap *pgmap)
+{
+	uint64_t first = memmap_host_page(mm, pfn);
+	uint64_t n = nr_pages * sizeof(struct page) / host_page_size(mm);
+
+	vmemmap_unmap_host_pages(mm, first, n);
+	if (mm->vmemmap.thp)
+		madvise((char *)mm->vmemmap.area + first * host_page_size(mm),
+			n * host_page_size(mm), MADV_HUGEPAGE);
+	mm->vmemmap.nr_populated -= n;
+	mm->zone_device->nr_shared -= zero_tails_shared(mm, pgmap, pfn, nr_pages);
+}
 
 /*
  * vmemmap_populate_compound_pages() for one __add_pages() piece: the piece's memmap window is
@@ -331,6 +433,8 @@ int vmemmap_populate_compound_pages(struct mm_model *mm, uint64_t pfn, uint64_t 
 
 	if (pfn + nr_pages > mm->vmemmap.end_pfn)
 		return -ENOMEM;
+	if (d->zero_tails)
+		return zero_tails_populate(mm, pfn, nr_pages, pgmap);
 	ret = dedup_walk_piece(mm, d, pfn, nr_pages, false, &maps, &shared);
 	if (ret)
 		return ret;
@@ -347,6 +451,10 @@ void vmemmap_free_compound_pages(struct mm_model *mm, uint64_t pfn, uint64_t nr_
 	struct vmemmap_dedup *d = pgmap->dedup;
 	uint64_t maps = 0, shared = 0, nr = nr_pages * sizeof(struct page) / host_page_size(mm);
 
+	if (d->zero_tails) {
+		zero_tails_free(mm, pfn, nr_pages, pgmap);
+		return;
+	}
 	dedup_walk_piece(mm, d, pfn, nr_pages, true, &maps, &shared);
 	vmemmap_restore_reservation(mm, memmap_host_page(mm, pfn), nr);
 	d->maps -= MIN(maps, d->maps);
@@ -362,14 +470,16 @@ uint64_t vmemmap_dedup_shared_pages(const struct mm_model *mm, const struct dev_
 
 	if (!pgmap->dedup)
 		return 0;
+	if (pgmap->dedup->zero_tails)
+		return zero_tails_shared(mm, pgmap, pfn, nr_pages);
 	dedup_walk_piece((struct mm_model *)mm, pgmap->dedup, pfn, nr_pages, true, &maps, &shared);
 	return shared;
 }
 
-/* struct pages per folio that sit in distinct (primary) vmemmap pages */
+/* struct pages per folio that sit in distinct (primary) vmemmap pages: zero tails, the head's */
 static uint64_t dedup_primary_pages(const struct mm_model *mm, const struct vmemmap_dedup *d)
 {
-	return (d->copies + 1) * (PAGE_SIZE(mm) / sizeof(struct page));
+	return dedup_folio_bytes(mm, d) / sizeof(struct page);
 }
 
 /*
@@ -421,6 +531,12 @@ void memmap_init_compound(struct mm_model *mm, struct page *head, uint64_t head_
 	uint64_t end_pfn = head_pfn + compound_nr_pages(mm, pgmap);
 
 	__set_page_flag(head, PG_head);
+	if (vmemmap_zero_tails(pgmap)) {
+		/* the tails that share the head's page are zeroed (poisoning may have written
+		 * them); every other tail page was never written */
+		memset(head + 1, 0, host_page_size(mm) - sizeof(struct page));
+		return;
+	}
 	for (uint64_t pfn = head_pfn + 1; pfn < end_pfn; pfn++) {
 		struct page *page = mm->vmemmap.base + pfn;
 
@@ -443,4 +559,42 @@ void vmemmap_dedup_sync(struct mm_model *mm, const struct dev_pagemap *pgmap, ui
 	page1 = (char *)(mm->vmemmap.base + head_pfn) + PAGE_SIZE(mm);
 	for (uint64_t c = 2; c <= d->copies; c++)
 		memcpy(page1 + (c - 1) * PAGE_SIZE(mm), page1, PAGE_SIZE(mm));
+}
+
+/* ------------------------------------------------------------ zero tails */
+
+/*
+ * A device struct page as the kernel stores it. A zero-encoded tail (an initialised pfn of a
+ * zero-tail range that is no folio head) is decoded into buf: the head's flags without PG_head
+ * (the first tail with the folio order in its low byte, folio->_flags_1), compound_head =
+ * head | 1, TAIL_MAPPING, mapcount -1, refcount 0 - exactly what memmap_init_compound() writes
+ * into a tail without reuse. Anything else is returned as it is in the memmap.
+ */
+const struct page *device_page_read(const struct mm_model *mm, const struct dev_pagemap *pgmap,
+				    uint64_t pfn, struct page *buf)
+{
+	uint64_t nr = pgmap_vmemmap_nr(pgmap);
+	const struct page *head;
+
+	if (!vmemmap_zero_tails(pgmap) || !(pfn & (nr - 1)) || !pgmap_pfn_valid(pgmap, pfn) ||
+	    pfn_memmap_uninitialised(mm, pfn))
+		return pfn_to_page(mm, pfn);
+	head = device_folio_page(mm, pgmap, pfn);
+	*buf = (struct page){
+		.flags = head->flags & ~(1UL << PG_head),
+		.compound_head = (unsigned long)(uintptr_t)head | 1UL,
+		.mapping = TAIL_MAPPING,
+		.page_type = PAGE_TYPE_NONE,
+	};
+	if ((pfn & (nr - 1)) == 1)
+		buf->flags = (buf->flags & ~COMPOUND_ORDER_MASK) | pgmap->vmemmap_shift;
+	return buf;
+}
+
+/* The zero encoding holds: the struct page of pfn (a tail) is all zero bytes in the memmap. */
+bool zero_tail_intact(const struct mm_model *mm, uint64_t pfn)
+{
+	static const struct page zero;
+
+	return !memcmp(pfn_to_page(mm, pfn), &zero, sizeof(zero));
 }

@@ -210,6 +210,11 @@ int mm_geometry_compute(const struct mm_params *p, struct mm_geometry *g, struct
 			       "block size %s exceeds the %u-bit physical address space",
 			       HSIZE(block_size), a->max_physmem_bits);
 
+	if (p->memmap_init_threads > MEMMAP_INIT_MAX_THREADS)
+		return mm_fail(err, -EINVAL, MM_CAUSE_INVALID,
+			       "memmap_init_threads %u is more than %u", p->memmap_init_threads,
+			       MEMMAP_INIT_MAX_THREADS);
+
 	mem_section_size = p->page_ext ? 32 : 16;
 	g->page_shift = a->page_shift;
 	g->section_size_bits = a->section_size_bits;
@@ -274,6 +279,9 @@ void mm_params_default(struct mm_params *p, const struct mm_arch *arch)
 	p->auto_movable_numa_aware = true;
 	p->movable_node = false;
 	p->page_ext = false;
+	p->page_init_poisoning = true;
+	p->memmap_init_threads = 1;
+	p->vmemmap_zero_tails = false;
 }
 
 /* ------------------------------------------------------------------ names */

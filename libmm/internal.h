@@ -140,6 +140,7 @@ const char *mm_hsize(uint64_t bytes, char *buf, size_t len);
 #define MAX_SUBSECTIONS_PER_SECTION 256     /* arm64 64K: 512 MiB / 2 MiB */
 #define SUBSECTION_MAP_LONGS    (MAX_SUBSECTIONS_PER_SECTION / BITS_PER_LONG)
 #define NR_PAGEBLOCK_BITS       8           /* CONFIG_MEMORY_ISOLATION (HOTREMOVE selects it) */
+#define MEMMAP_INIT_MAX_THREADS 16          /* mm_params.memmap_init_threads */
 
 /* ------------------------------------------------------------ mem_section */
 
@@ -172,9 +173,18 @@ enum {
  * the section's pageblock flags (one byte of NR_PAGEBLOCK_BITS per pageblock).
  * boot_alloc stands for the kernel's PageReserved(virt_to_page(usage)): usage maps allocated by
  * sparse_init() are kept (and reused) when their section empties.
+ * subsection_uninit (the model's, not the kernel's): the memmap of the subsection exists but
+ * is not initialised: set where page_init_poison() runs (hot-add, offline), cleared by
+ * memmap_mark_initialised() before struct pages are initialised. It is what lookups read when
+ * the memmap is not poisoned (mm_params.page_init_poisoning false). subsection_fresh (the
+ * model's too): the subsection's vmemmap was populated and nothing has written it yet, so it
+ * costs no RAM (only tracked when memmap_tracks_fresh()). Invariants: outside early sections,
+ * subsection_uninit is a subset of subsection_map; subsection_fresh is a subset of both.
  */
 struct mem_section_usage {
 	unsigned long subsection_map[SUBSECTION_MAP_LONGS];
+	unsigned long subsection_uninit[SUBSECTION_MAP_LONGS];
+	unsigned long subsection_fresh[SUBSECTION_MAP_LONGS];
 	bool boot_alloc;
 	unsigned char pageblock_flags[];
 };
@@ -214,6 +224,7 @@ struct vmemmap {
 	uint64_t end_pfn;          /* pfns >= end_pfn have no slot: adds there fail -E2BIG */
 	size_t host_page_size;
 	uint64_t nr_populated;     /* host pages made RW */
+	uint64_t nr_fresh;         /* of those, never written: the subsection_fresh bits' pages */
 	bool thp;                  /* MADV_HUGEPAGE was accepted */
 };
 
@@ -414,6 +425,7 @@ struct mm_model {
 	struct mem_section **mem_section;
 	uint64_t sections_per_root_alloc;   /* sections per root pointer */
 	uint64_t nr_section_roots_alloc;    /* root pointers */
+	uint64_t section_roots_hwm;         /* no root at or above this index was ever set */
 	struct mem_section *mem_section_static;
 	int64_t highest_present_section_nr; /* -1 until the first section is present; monotonic */
 
@@ -729,8 +741,43 @@ void init_unavailable_range(struct mm_model *mm, uint64_t spfn, uint64_t epfn,
 unsigned char *pageblock_flags_ptr(const struct mm_model *mm, uint64_t pfn);
 void set_pageblock_migratetype(struct mm_model *mm, uint64_t pfn, enum migratetype mt);
 int get_pageblock_migratetype(const struct mm_model *mm, uint64_t pfn);
-/* poison the memmap of [pfn, pfn+nr) (remove_pfn_range_from_zone(), sparse_add_section()) */
+/*
+ * The memmap of [pfn, pfn+nr) becomes uninitialised (remove_pfn_range_from_zone(),
+ * sparse_add_section()): its subsections are marked in the usage map and, with
+ * page_init_poisoning, the struct pages are poisoned.
+ */
 void poison_pfn_range(struct mm_model *mm, uint64_t pfn, uint64_t nr_pages);
+/*
+ * About to initialise the struct pages of [pfn, pfn+nr): clear the uninitialised mark of every
+ * subsection it touches, poisoning the parts of those subsections outside the range (they stay
+ * uninitialised, and without the mark only their content can say so).
+ */
+void memmap_mark_initialised(struct mm_model *mm, uint64_t pfn, uint64_t nr_pages);
+/* the memmap of [pfn, pfn+nr) is going away: forget its uninitialised marks */
+void memmap_forget_uninit(struct mm_model *mm, uint64_t pfn, uint64_t nr_pages);
+/*
+ * The struct page of a valid pfn holds no initialised page: poisoned, or in a subsection
+ * marked uninitialised. What every reader of the memmap asks instead of PagePoisoned().
+ */
+bool pfn_memmap_uninitialised(const struct mm_model *mm, uint64_t pfn);
+/*
+ * Fresh memmap: the anonymous vmemmap of [pfn, pfn+nr) was just populated and, without
+ * poisoning, nothing writes it before it is initialised: it costs no RAM until then, which
+ * mm_stats.memmap_resident_bytes must not hide. memmap_tracks_fresh(): host pages per
+ * subsection when tracked (VMEMMAP, no poisoning, a subsection's memmap is whole host pages),
+ * else 0. Forgetting (depopulate) clears the bits without counting the pages as written.
+ */
+uint64_t memmap_tracks_fresh(const struct mm_model *mm);
+void memmap_mark_fresh(struct mm_model *mm, uint64_t pfn, uint64_t nr_pages);
+void memmap_forget_fresh(struct mm_model *mm, uint64_t pfn, uint64_t nr_pages);
+/*
+ * Run fn(mm, pfn, nr, arg) over [pfn, pfn + nr) cut at section boundaries, on up to
+ * memmap_init_threads threads when the range is large; returns when every piece is done.
+ * fn may only write the struct pages and section state of its own piece.
+ */
+void memmap_init_parallel(struct mm_model *mm, uint64_t pfn, uint64_t nr_pages,
+			  void (*fn)(struct mm_model *mm, uint64_t pfn, uint64_t nr, void *arg),
+			  void *arg);
 
 /* ---------------------------------------------------------------- boot.c */
 

@@ -21,7 +21,7 @@ struct inv {
 	char *buf;
 	size_t len;
 	/* recomputed from the sections */
-	uint64_t memmap_boot, memmap_ram, memmap_altmap, host_pages;
+	uint64_t memmap_boot, memmap_ram, memmap_altmap, host_pages, fresh_pages;
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -136,13 +136,16 @@ static int check_pfn_sample(struct inv *c, uint64_t pfn, const struct memory_blo
 	if (mem->state == MEM_OFFLINE) {
 		CHECK(c, !online, "15: pfn %#" PRIx64 " of offline block %" PRIu64 " is online", pfn,
 		      memory_block_id(mm, mem->start_section_nr));
-		CHECK(c, PagePoisoned(page),
+		/* poisoned content when the model poisons (stray writes show), else the mark */
+		CHECK(c, mm->params.page_init_poisoning ? PagePoisoned(page)
+							: pfn_memmap_uninitialised(mm, pfn),
 		      "15: struct page of pfn %#" PRIx64 " (offline block) is not poisoned", pfn);
 		return 0;
 	}
 	CHECK(c, online, "13: pfn %#" PRIx64 " of online block %" PRIu64 " is not online", pfn,
 	      memory_block_id(mm, mem->start_section_nr));
-	CHECK(c, !PagePoisoned(page), "15: struct page of online pfn %#" PRIx64 " is poisoned", pfn);
+	CHECK(c, !pfn_memmap_uninitialised(mm, pfn),
+	      "15: struct page of online pfn %#" PRIx64 " is poisoned", pfn);
 	/* boot holes belong to whichever zone memmap_init() attributed them to */
 	if (mem->zone && walk_system_ram_range(mm, pfn, 1) == 1) {
 		CHECK(c, page_zone(mm, page) == mem->zone,
@@ -171,6 +174,29 @@ static void count_host_pages(struct inv *c, uint64_t pfn, uint64_t nr, uint64_t 
 		c->host_pages += end - first;
 		*last_hp = end - 1;
 	}
+}
+
+/*
+ * The model's own marks in the usage map: uninitialised subsections exist (classic: the whole
+ * section), fresh ones are uninitialised; the fresh pages add up to vmemmap.nr_fresh.
+ */
+static int check_section_marks(struct inv *c, uint64_t nr, const struct mem_section *ms,
+			       bool early, bool subsections)
+{
+	const struct mem_section_usage *u = ms->usage;
+
+	for (unsigned int i = 0; i < SUBSECTION_MAP_LONGS; i++) {
+		unsigned long present = subsections ? u->subsection_map[i] : ~0UL;
+
+		CHECK(c, early || !(u->subsection_uninit[i] & ~present),
+		      "section %" PRIu64 " marks absent subsections uninitialised", nr);
+		CHECK(c, !(u->subsection_fresh[i] & ~(present & u->subsection_uninit[i])),
+		      "section %" PRIu64 " has fresh (never written) memmap in a subsection that is "
+		      "absent or initialised", nr);
+		c->fresh_pages += memmap_tracks_fresh(c->mm) *
+				  (uint64_t)__builtin_popcountl(u->subsection_fresh[i]);
+	}
+	return 0;
 }
 
 static int check_one_section(struct inv *c, uint64_t nr, const struct mem_section *ms)
@@ -265,7 +291,7 @@ static int check_one_section(struct inv *c, uint64_t nr, const struct mem_sectio
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return check_section_marks(c, nr, ms, early, subsections);
 }
 
 /* Walk every section of every allocated root (not trusting the highest present number). */
@@ -296,6 +322,9 @@ static int check_sections(struct inv *c)
 	CHECK(c, c->host_pages == mm->vmemmap.nr_populated,
 	      "vmemmap: %" PRIu64 " host pages populated, the sections need %" PRIu64,
 	      mm->vmemmap.nr_populated, c->host_pages);
+	CHECK(c, c->fresh_pages == mm->vmemmap.nr_fresh,
+	      "vmemmap: %" PRIu64 " host pages counted fresh (never written), the sections mark %"
+	      PRIu64, mm->vmemmap.nr_fresh, c->fresh_pages);
 	return 0;
 }
 
@@ -515,7 +544,7 @@ static int count_boot_pages(struct inv *c, uint64_t present[MAX_NUMNODES][MAX_NR
 			const struct page *page = pfn_to_online_page(mm, pfn);
 			enum mm_zone_type z;
 
-			CHECK(c, page && !PagePoisoned(page),
+			CHECK(c, page && !pfn_memmap_uninitialised(mm, pfn),
 			      "16: boot RAM pfn %#" PRIx64 " has no initialised online page", pfn);
 			z = page_zonenum(&mm->pfl, page);
 			CHECK(c, page_to_nid(&mm->pfl, page) == r->nid && z < MAX_NR_ZONES,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "memory_model.h"
 #include "memremap.h"
 
 /*
@@ -76,9 +77,15 @@ struct page *mm_pfn_to_online_page(const struct mm_model *mm, uint64_t pfn)
 	return pfn_to_online_page(mm, pfn);
 }
 
-/* The model's pfn_to_page()/page_to_pfn(), refusing what is not a struct page of this model. */
+/*
+ * The model's pfn_to_page()/page_to_pfn(), refusing what is not a struct page of this model.
+ * SPARSEMEM_VMEMMAP, the model of every hotplug user, goes without a call through the ops
+ * (bench/bench-pfn.c: within a few percent of indexing a plain array).
+ */
 struct page *mm_pfn_to_page(const struct mm_model *mm, uint64_t pfn)
 {
+	if (mm->mem_model == &memory_model_vmemmap)
+		return vmemmap_pfn_valid(mm, pfn) ? vmemmap_pfn_to_page(mm, pfn) : NULL;
 	return pfn_valid(mm, pfn) ? pfn_to_page(mm, pfn) : NULL;
 }
 
@@ -119,6 +126,7 @@ int mm_lookup_pfn(const struct mm_model *mm, uint64_t pfn, struct mm_pfn_info *o
 	const struct memory_block *mem;
 	const struct dev_pagemap *pgmap;
 	const struct page *page;
+	struct page buf;
 	unsigned long flags;
 
 	mm_clear_error(mm);
@@ -145,9 +153,10 @@ int mm_lookup_pfn(const struct mm_model *mm, uint64_t pfn, struct mm_pfn_info *o
 	if (!out->valid)
 		return 0;
 
-	page = pfn_to_page(mm, pfn);
+	/* a device page as the kernel stores it (a zero-encoded tail decoded) */
+	page = pgmap ? device_page_read(mm, pgmap, pfn, &buf) : pfn_to_page(mm, pfn);
 	out->flags = flags = page->flags;
-	if (PagePoisoned(page)) {
+	if (pfn_memmap_uninitialised(mm, pfn)) {
 		append_name(out->flag_names, sizeof(out->flag_names), "poisoned");
 		return 0;
 	}
@@ -225,6 +234,6 @@ void mm_get_stats(const struct mm_model *mm, struct mm_stats *out)
 	 * file holds), or the memmap arrays held (all written)
 	 */
 	out->memmap_resident_bytes = (mm->vmemmap.nr_populated - vmemmap_nr_shared(mm) -
-				      vmemmap_nr_file(mm)) * mm->vmemmap.host_page_size +
-				     mm->memmap_alloc_bytes;
+				      vmemmap_nr_file(mm) - mm->vmemmap.nr_fresh) *
+				     mm->vmemmap.host_page_size + mm->memmap_alloc_bytes;
 }

@@ -21,6 +21,11 @@ static uint64_t vmemmap_ops_page_to_pfn(const struct mm_model *mm, const struct 
 	return vmemmap_page_to_pfn(mm, page);
 }
 
+static bool vmemmap_ops_pfn_valid(const struct mm_model *mm, uint64_t pfn)
+{
+	return vmemmap_pfn_valid(mm, pfn);
+}
+
 /* any struct page of the reserved area; pfn_valid() says whether it is populated */
 static bool vmemmap_page_in_memmap(const struct mm_model *mm, const struct page *page)
 {
@@ -85,7 +90,7 @@ const struct memory_model_ops memory_model_vmemmap = {
 	.numa = true,
 	.pfn_to_page = vmemmap_ops_pfn_to_page,
 	.page_to_pfn = vmemmap_ops_page_to_pfn,
-	.pfn_valid = sparse_pfn_valid,
+	.pfn_valid = vmemmap_ops_pfn_valid,
 	.page_in_memmap = vmemmap_page_in_memmap,
 	.populate_boot = vmemmap_populate_boot,
 	.free_bootmem = free_map_bootmem,

@@ -38,6 +38,35 @@ static inline uint64_t vmemmap_page_to_pfn(const struct mm_model *mm, const stru
 	return (uint64_t)(page - mm->vmemmap.base);
 }
 
+/*
+ * pfn_valid() of SPARSEMEM_VMEMMAP (lookup.c's sparse_pfn_valid()) with the section lookup
+ * inline: the EXTREME root (allocated: the model reserved every root pointer), the section's
+ * HAS_MEM_MAP, then early sections whole or the subsection bit. A few L1-resident loads that
+ * the CPU resolves beside the struct page load they guard.
+ */
+static inline bool vmemmap_pfn_valid(const struct mm_model *mm, uint64_t pfn)
+{
+	uint64_t nr = pfn >> mm->geo.pfn_section_shift, spr = mm->sections_per_root_alloc;
+	const struct mem_section *root, *ms;
+	unsigned long w;
+	unsigned int idx;
+
+	if (pfn >= mm->geo.max_pfn)
+		return false;
+	root = mm->mem_section[nr >> __builtin_ctzll(spr)];
+	if (!root)
+		return false;
+	ms = &root[nr & (spr - 1)];
+	w = ms->section_mem_map;
+	if (!(w & SECTION_HAS_MEM_MAP))
+		return false;
+	if (w & SECTION_IS_EARLY)
+		return true;
+	idx = (unsigned int)((pfn & (mm->geo.pages_per_section - 1)) >>
+			     (SUBSECTION_SHIFT - mm->geo.page_shift));
+	return (ms->usage->subsection_map[idx / BITS_PER_LONG] >> (idx % BITS_PER_LONG)) & 1UL;
+}
+
 /* ----------------------------------------------------------------- FLATMEM */
 
 /* mem_map + (pfn - ARCH_PFN_OFFSET) */

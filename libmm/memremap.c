@@ -78,7 +78,7 @@ struct memremap_plan {
 	bool has_altmap;
 	struct vmem_altmap altmap;     /* as it will be after the populate */
 	bool uses_altmap;              /* some piece takes its memmap from the altmap */
-	uint64_t dedup_copies;         /* tail reuse layout, 0 for none */
+	uint64_t dedup_folio_bytes;    /* memmap per folio with tail reuse, 0 for none */
 	uint64_t memmap_bytes;         /* memmap the range will really hold */
 };
 
@@ -195,15 +195,18 @@ static int simulate_altmap_populate(const struct mm_model *mm, uint64_t pfn, uin
 	return 0;
 }
 
-/* memmap the range will hold: nothing for pieces in early sections, tail reuse deducted */
+/*
+ * memmap the range will hold: nothing for pieces in early sections, tail reuse deducted
+ * (folio_bytes: what one folio holds with it)
+ */
 static uint64_t memremap_memmap_bytes(const struct mm_model *mm, uint64_t pfn, uint64_t nr_pages,
-				      unsigned int shift, uint64_t copies)
+				      unsigned int shift, uint64_t folio_bytes)
 {
 	const uint64_t end = pfn + nr_pages;
 	uint64_t bytes = 0, nr;
 
-	if (copies)
-		return (nr_pages >> shift) * (copies + 1) * PAGE_SIZE(mm);
+	if (folio_bytes)
+		return (nr_pages >> shift) * folio_bytes;
 	for (; pfn < end; pfn += nr) {
 		nr = MIN(end - pfn, SECTION_ALIGN_UP(mm, pfn + 1) - pfn);
 		if (!(early_section(__pfn_to_section(mm, pfn)) && nr < PAGES_PER_SECTION(mm)))
@@ -327,9 +330,9 @@ static int check_memmap(const struct mm_model *mm, const struct mm_pgmap_params 
 		probe.flags = PGMAP_ALTMAP_VALID;
 		probe.altmap = plan->altmap;
 	}
-	vmemmap_dedup_prepare((struct mm_model *)mm, &probe, true, &plan->dedup_copies);
+	vmemmap_dedup_prepare((struct mm_model *)mm, &probe, true, &plan->dedup_folio_bytes);
 	plan->memmap_bytes = memremap_memmap_bytes(mm, plan->start_pfn, plan->nr_pages,
-						   plan->vmemmap_shift, plan->dedup_copies);
+						   plan->vmemmap_shift, plan->dedup_folio_bytes);
 	return 0;
 }
 
@@ -419,6 +422,7 @@ static void move_pfn_range_to_zone_device(struct mm_model *mm, struct dev_pagema
 		section_taint_zone_device(mm, end);
 	if (!altmap)
 		return;
+	memmap_mark_initialised(mm, start + altmap->reserve, altmap->free);
 	for (uint64_t pfn = start + altmap->reserve; pfn < start + vmem_altmap_offset(altmap);
 	     pfn++) {
 		struct page *page = pfn_to_page(mm, pfn);
@@ -430,20 +434,68 @@ static void move_pfn_range_to_zone_device(struct mm_model *mm, struct dev_pagema
 	}
 }
 
-/* memmap_init_zone_device(): every device page, or every folio head and its tails. */
-static void memmap_init_zone_device(struct mm_model *mm, struct dev_pagemap *pgmap)
+/*
+ * __init_zone_device_page() of the base pages [pfn, pfn + nr) of one section: every struct page
+ * written at once from the section's template (the links, PG_reserved, the pgmap, the
+ * refcount of the type), then the migratetype of each pageblock starting in the piece.
+ */
+static void init_zone_device_pages(struct mm_model *mm, uint64_t pfn, uint64_t nr,
+				   const struct dev_pagemap *pgmap)
 {
-	uint64_t end = pgmap_pfn_end(pgmap), step = pgmap_vmemmap_nr(pgmap);
+	struct page tmpl, *page = pfn_to_page(mm, pfn);
 
-	for (uint64_t pfn = pgmap_pfn_first(pgmap); pfn < end; pfn += step) {
+	__init_single_page(mm, &tmpl, pfn, ZONE_DEVICE, pgmap->nid);
+	__SetPageReserved(&tmpl);
+	if (pgmap->type != MEMORY_DEVICE_GENERIC)
+		set_page_count(&tmpl, 0);
+	for (uint64_t i = 0; i < nr; i++, page++)
+		*page = (struct page){
+			.flags = tmpl.flags,
+			.pgmap = (struct dev_pagemap *)pgmap,
+			.page_type = tmpl.page_type,
+			._refcount = tmpl._refcount,
+		};
+	for (uint64_t p = ALIGN(pfn, pageblock_nr_pages(mm)); p < pfn + nr;
+	     p += pageblock_nr_pages(mm))
+		set_pageblock_migratetype(mm, p, MIGRATE_MOVABLE);
+}
+
+/* memmap_init_zone_device() of the folios in [pfn, pfn + nr) (a section, or whole folios). */
+static void memmap_init_zone_device_piece(struct mm_model *mm, uint64_t pfn, uint64_t nr,
+					  void *arg)
+{
+	const struct dev_pagemap *pgmap = arg;
+	uint64_t step = pgmap_vmemmap_nr(pgmap);
+
+	memmap_mark_initialised(mm, pfn, nr);
+	if (step == 1) {
+		init_zone_device_pages(mm, pfn, nr, pgmap);
+		return;
+	}
+	for (uint64_t end = pfn + nr; pfn < end; pfn += step) {
 		struct page *page = pfn_to_page(mm, pfn);
 
 		__init_zone_device_page(mm, page, pfn, pgmap);
-		if (step == 1)
-			continue;
 		memmap_init_compound(mm, page, pfn, pgmap);
 		vmemmap_dedup_sync(mm, pgmap, pfn);
 	}
+}
+
+/*
+ * memmap_init_zone_device(): every device page, or every folio head and its tails, split
+ * across threads for a large range as the kernel's multithreaded ZONE_DEVICE init does. A
+ * folio larger than a section (1 GiB) goes whole to one thread.
+ */
+static void memmap_init_zone_device(struct mm_model *mm, struct dev_pagemap *pgmap)
+{
+	uint64_t first = pgmap_pfn_first(pgmap), end = pgmap_pfn_end(pgmap);
+
+	if (pgmap_vmemmap_nr(pgmap) <= PAGES_PER_SECTION(mm)) {
+		memmap_init_parallel(mm, first, end - first, memmap_init_zone_device_piece, pgmap);
+		return;
+	}
+	for (uint64_t pfn = first; pfn < end; pfn += pgmap_vmemmap_nr(pgmap))
+		memmap_init_zone_device_piece(mm, pfn, pgmap_vmemmap_nr(pgmap), pgmap);
 }
 
 /* pfn_len(): one reference per device page, or per folio */
@@ -493,13 +545,13 @@ static int memremap_act(struct mm_model *mm, const struct mm_pgmap_params *p,
 {
 	struct mm_resource res = { 0 }, *r;
 	struct dev_pagemap *pgmap;
-	uint64_t copies;
+	uint64_t folio_bytes;
 	int ret;
 
 	if (zone_device_init(mm) || resources_reserve(mm, 1) || !(pgmap = dev_pagemap_new(p, plan)))
 		return mm_fail(err, -ENOMEM, MM_CAUSE_NOMEM, "out of memory for a pgmap");
 	ret = pgmap_memmap_backing(mm, pgmap, err);
-	if (!ret && vmemmap_dedup_prepare(mm, pgmap, false, &copies))
+	if (!ret && vmemmap_dedup_prepare(mm, pgmap, false, &folio_bytes))
 		ret = mm_fail(err, -ENOMEM, MM_CAUSE_NOMEM,
 			      "cannot create the shared memory for the vmemmap tail reuse");
 	if (ret) {
@@ -521,7 +573,7 @@ static int memremap_act(struct mm_model *mm, const struct mm_pgmap_params *p,
 		pgmap->ref_bulk = pfn_len(pgmap);
 	pgmap->memmap_bytes = memremap_memmap_bytes(mm, pgmap->start_pfn, pgmap->nr_pages,
 						    pgmap->vmemmap_shift,
-						    vmemmap_dedup_copies(pgmap));
+						    vmemmap_dedup_folio_bytes(mm, pgmap));
 	mm->node_data[pgmap->nid].online = true;
 
 	res.start = PFN_PHYS(mm, pgmap->start_pfn);
@@ -812,13 +864,14 @@ static int check_pgmap_metadata_pages(struct zinv *c, const struct dev_pagemap *
 	if (!a)
 		return 0;
 	if (a->reserve && !early_section(__pfn_to_section(mm, pgmap->start_pfn)))
-		ZCHECK(c, PagePoisoned(pfn_to_page(mm, pgmap->start_pfn)),
+		ZCHECK(c, pfn_memmap_uninitialised(mm, pgmap->start_pfn),
 		       "23: the altmap reserve of device range %" PRIu64 " has initialised struct "
 		       "pages", pgmap->id);
 	if (!a->free)
 		return 0;
 	page = pfn_to_page(mm, pgmap->start_pfn + a->reserve);
-	ZCHECK(c, !PagePoisoned(page) && PageReserved(page) &&
+	ZCHECK(c, !pfn_memmap_uninitialised(mm, pgmap->start_pfn + a->reserve) &&
+	       PageReserved(page) &&
 	       page_zonenum(&mm->pfl, page) == ZONE_DEVICE && page->pgmap != pgmap,
 	       "23: pfn %#" PRIx64 " holding the memmap of device range %" PRIu64 " is not a "
 	       "reserved ZONE_DEVICE page outside the pgmap", pgmap->start_pfn + a->reserve,
@@ -842,7 +895,8 @@ static int check_pgmap_pages(struct zinv *c, const struct dev_pagemap *pgmap)
 	for (uint64_t pfn = first; pfn < end; pfn += folio_nr) {
 		const struct page *page = pfn_to_page(mm, pfn);
 
-		ZCHECK(c, !PagePoisoned(page) && page_zonenum(&mm->pfl, page) == ZONE_DEVICE &&
+		ZCHECK(c, !pfn_memmap_uninitialised(mm, pfn) &&
+		       page_zonenum(&mm->pfl, page) == ZONE_DEVICE &&
 		       PageReserved(page) && page->pgmap == pgmap,
 		       "17: device page %#" PRIx64 " of range %" PRIu64 " is not an initialised "
 		       "ZONE_DEVICE page pointing at its pgmap", pfn, pgmap->id);
@@ -857,21 +911,31 @@ static int check_pgmap_pages(struct zinv *c, const struct dev_pagemap *pgmap)
 	       " references, the pgmap counts %" PRIu64, pgmap->id, held, pgmap->ref_pages);
 	if (folio_nr == 1 || first >= end)
 		return 0;
-	/* tails, read at the first, second, middle and last position (through the aliases) */
+	/*
+	 * tails, read at the first, second, middle and last position (through the aliases, or
+	 * decoded from the zero encoding, which must still be all zero)
+	 */
 	for (uint64_t head = first; head < end;
 	     head += MAX(1, (end - first) / folio_nr / 8) * folio_nr) {
 		const struct page *h = pfn_to_page(mm, head);
 		const uint64_t tails[] = { 1, 2, 64, folio_nr / 2, folio_nr - 1 };
+		struct page buf;
 
-		ZCHECK(c, (h[1].flags & COMPOUND_ORDER_MASK) == pgmap->vmemmap_shift,
+		ZCHECK(c, (device_page_read(mm, pgmap, head + 1, &buf)->flags &
+			   COMPOUND_ORDER_MASK) == pgmap->vmemmap_shift,
 		       "folio %#" PRIx64 " of range %" PRIu64 " does not record order %u", head,
 		       pgmap->id, pgmap->vmemmap_shift);
 		for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+			const struct page *t;
+
 			if (tails[i] >= folio_nr)
 				continue;
-			ZCHECK(c, h[tails[i]].compound_head == ((unsigned long)(uintptr_t)h | 1UL) &&
-			       page_ref_count(&h[tails[i]]) == 0 &&
-			       page_zonenum(&mm->pfl, &h[tails[i]]) == ZONE_DEVICE,
+			ZCHECK(c, !vmemmap_zero_tails(pgmap) || zero_tail_intact(mm, head + tails[i]),
+			       "tail %" PRIu64 " of folio %#" PRIx64 " (range %" PRIu64 ") was written "
+			       "over its zero encoding", tails[i], head, pgmap->id);
+			t = device_page_read(mm, pgmap, head + tails[i], &buf);
+			ZCHECK(c, t->compound_head == ((unsigned long)(uintptr_t)h | 1UL) &&
+			       page_ref_count(t) == 0 && page_zonenum(&mm->pfl, t) == ZONE_DEVICE,
 			       "tail %" PRIu64 " of folio %#" PRIx64 " (range %" PRIu64 ") does not "
 			       "point at its head", tails[i], head, pgmap->id);
 		}

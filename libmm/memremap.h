@@ -36,7 +36,8 @@ struct vmemmap_dedup;
  * start_pfn and reserve + free <= nr_pages (22); device pages are [pgmap_pfn_first(), end)
  * (23), each folio head carries page->pgmap == this pgmap and every tail compound_head ==
  * head | 1; ref_pages == the sum over device folios of (refcount - idle refcount) (18, 19);
- * memmap_fd >= 0 only with an altmap; dedup != NULL only when vmemmap_can_optimize().
+ * memmap_fd >= 0 only with an altmap; dedup != NULL only when vmemmap_can_optimize(); with
+ * zero tails (vmemmap_zero_tails()) every initialised tail is all zero bytes in the memmap.
  */
 struct dev_pagemap {
 	uint64_t id;                    /* the device range's id */
@@ -209,9 +210,21 @@ int vmemmap_restore_reservation(struct mm_model *mm, uint64_t first, uint64_t nr
 /* vmemmap_can_optimize(): the kernel's condition for compound vmemmap tail reuse */
 bool vmemmap_can_optimize(const struct mm_model *mm, const struct vmem_altmap *altmap,
 			  const struct dev_pagemap *pgmap);
-/* pick the layout and create the shared memory of pgmap's tail reuse (NULL dedup: none) */
+/*
+ * pick the layout and create the shared memory of pgmap's tail reuse (NULL dedup: none);
+ * *folio_bytes: the memmap a folio holds with it (0: no reuse)
+ */
 int vmemmap_dedup_prepare(struct mm_model *mm, struct dev_pagemap *pgmap, bool dry_run,
-			  uint64_t *copies);
+			  uint64_t *folio_bytes);
+/* the memmap one folio of pgmap really holds with its tail reuse, 0 without */
+uint64_t vmemmap_dedup_folio_bytes(const struct mm_model *mm, const struct dev_pagemap *pgmap);
+/* tail reuse by zero-encoded tails (mm_params.vmemmap_zero_tails) */
+bool vmemmap_zero_tails(const struct dev_pagemap *pgmap);
+/* the struct page of a device pfn as the kernel stores it (zero tails decoded into buf) */
+const struct page *device_page_read(const struct mm_model *mm, const struct dev_pagemap *pgmap,
+				    uint64_t pfn, struct page *buf);
+/* the struct page of a zero-tail pfn is still all zero in the memmap */
+bool zero_tail_intact(const struct mm_model *mm, uint64_t pfn);
 void vmemmap_dedup_destroy(struct mm_model *mm, struct dev_pagemap *pgmap);
 /* vmemmap_populate_compound_pages() and its undo, one __add_pages() piece at a time */
 int vmemmap_populate_compound_pages(struct mm_model *mm, uint64_t pfn, uint64_t nr_pages,

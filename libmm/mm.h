@@ -156,6 +156,31 @@ struct mm_params {
 	 */
 	int (*memmap_backing)(void *data, uint64_t phys, uint64_t len, int *fd, uint64_t *offset);
 	void *memmap_backing_data;
+	/*
+	 * CONFIG_DEBUG_VM's page_init_poisoning (mm/debug.c): hot-added memmap is filled with 0xff
+	 * until initialised, and again at offline. Default true. Without it the memmap is not
+	 * written at hot-add or offline (one pass less over every struct page, as a production
+	 * kernel): the uninitialised state is kept per subsection in the usage map instead, and
+	 * lookups, page references and mm_check_invariants() read it there, so "poisoned" is
+	 * still reported for exactly the same pfns.
+	 */
+	bool page_init_poisoning;
+	/*
+	 * Threads that initialise a large memmap (padata's deferred init, the multithreaded
+	 * memmap_init_zone_device()): 1 (default) is the caller's thread only, 0 one per online
+	 * CPU (at most 16). Only onlining or mapping many sections at once is split, along
+	 * section boundaries; every call still returns with the work done.
+	 */
+	unsigned int memmap_init_threads;
+	/*
+	 * How vmemmap tail reuse (compound ZONE_DEVICE pages, vmemmap_can_optimize()) is stored.
+	 * false (default): the kernel's layout, vmemmap pages 2.. of a folio aliasing page 1
+	 * through a memfd, bounded by vm.max_map_count (compound.c). true: tails are encoded as
+	 * all-zero struct pages, which untouched memory already is: only the vmemmap page of the
+	 * head is ever written, any number of folios costs no mapping, and the accessors
+	 * (compound_head(), device_page_read()) decode a zero tail into the kernel's tail.
+	 */
+	bool vmemmap_zero_tails;
 };
 
 /* Fill *p with the kernel's defaults for arch (model VMEMMAP, default block size, ratio 301). */

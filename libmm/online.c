@@ -128,20 +128,76 @@ static int memory_block_online_check(const struct mm_model *mm, struct pglist_da
 	return 0;
 }
 
-/* mhp_init_memmap_on_memory(): the self-hosted vmemmap pages join the zone, unmovable. */
-static void mhp_init_memmap_on_memory(struct mm_model *mm, uint64_t pfn, uint64_t nr_pages,
-				      struct zone *zone)
+/*
+ * online_pages_range() with generic_online_page(): __free_pages_core(MEMINIT_HOTPLUG) clears
+ * PageOffline and drops each page to refcount 0 (free). The model keeps no buddy free lists.
+ */
+static void online_pages_range(struct mm_model *mm, uint64_t start_pfn, uint64_t nr_pages)
 {
-	move_pfn_range_to_zone(mm, zone, pfn, nr_pages, MIGRATE_UNMOVABLE);
-	for (uint64_t i = 0; i < nr_pages; i++) {
-		struct page *page = pfn_to_page(mm, pfn + i);
+	struct page *page = pfn_to_page(mm, start_pfn);
 
+	/* called per section piece: the piece's memmap is one array */
+	for (uint64_t i = 0; i < nr_pages; i++, page++) {
 		__ClearPageOffline(page);
-		SetPageVmemmapSelfHosted(page);
+		set_page_count(page, 0);
 	}
-	/* sections covered entirely by vmemmap would otherwise stay offline */
-	if (nr_pages >= PAGES_PER_SECTION(mm))
-		online_mem_sections(mm, pfn, ALIGN_DOWN(pfn + nr_pages, PAGES_PER_SECTION(mm)));
+	online_mem_sections(mm, start_pfn, start_pfn + nr_pages);
+}
+
+/*
+ * memory_block_online() without its memmap: the zone and node bookkeeping of
+ * mhp_init_memmap_on_memory(), online_pages() and the vmemmap pages' present count
+ * (online_account() on the model's own nodes), node_set_online() and the block state.
+ */
+static void memory_block_online_account(struct mm_model *mm, struct memory_block *mem,
+					struct zone *zone)
+{
+	online_account(mm, mm->node_data, zone, memory_block_start_pfn(mm, mem),
+		       pages_per_block(mm), memory_block_nr_vmemmap(mem));
+	mm->node_data[zone->nid].online = true;
+	mem->zone = zone;
+	mem->state = MEM_ONLINE;
+}
+
+/* The blocks of an online range, for the memmap work that follows their bookkeeping. */
+struct online_memmap_args {
+	uint64_t start_pfn;
+	const struct block_step *steps;
+};
+
+/*
+ * memory_block_online()'s memmap work for one section piece of a block:
+ * mhp_init_memmap_on_memory() for the self-hosted vmemmap pages in it (initialised unmovable,
+ * not offline, PG_vmemmap_self_hosted), then online_pages()' memmap_init_range() and
+ * online_pages_range() for the rest; every section of the block ends online. A piece writes
+ * only its own struct pages and section, so the pieces of a range run in parallel.
+ */
+static void online_memmap_piece(struct mm_model *mm, uint64_t pfn, uint64_t nr, void *arg)
+{
+	const struct online_memmap_args *a = arg;
+	const struct block_step *step = &a->steps[(pfn - a->start_pfn) / pages_per_block(mm)];
+	uint64_t vm_end = memory_block_start_pfn(mm, step->mem) +
+			  memory_block_nr_vmemmap(step->mem);
+	uint64_t v = vm_end > pfn ? MIN(vm_end, pfn + nr) - pfn : 0;
+
+	if (v) {
+		struct page *page = pfn_to_page(mm, pfn);
+
+		memmap_init_range(mm, v, step->nid, step->zid, pfn, MEMINIT_HOTPLUG,
+				  MIGRATE_UNMOVABLE);
+		for (uint64_t i = 0; i < v; i++, page++) {
+			__ClearPageOffline(page);
+			SetPageVmemmapSelfHosted(page);
+		}
+	}
+	if (nr > v) {
+		memmap_init_range(mm, nr - v, step->nid, step->zid, pfn + v, MEMINIT_HOTPLUG,
+				  MIGRATE_MOVABLE);
+		online_pages_range(mm, pfn + v, nr - v);
+	} else {
+		/* a section covered entirely by vmemmap would otherwise stay offline */
+		online_mem_sections(mm, pfn, pfn + nr);
+	}
 }
 
 static void mhp_deinit_memmap_on_memory(struct mm_model *mm, uint64_t pfn, uint64_t nr_pages)
@@ -154,43 +210,19 @@ static void mhp_deinit_memmap_on_memory(struct mm_model *mm, uint64_t pfn, uint6
 }
 
 /*
- * online_pages_range() with generic_online_page(): __free_pages_core(MEMINIT_HOTPLUG) clears
- * PageOffline and drops each page to refcount 0 (free). The model keeps no buddy free lists.
+ * memory_block_online() of every block of a checked range: first the bookkeeping of each
+ * block in order, then the memmap of all of them, split across memmap_init_threads (the
+ * state between the two is never seen: the caller holds the model).
  */
-static void online_pages_range(struct mm_model *mm, uint64_t start_pfn, uint64_t nr_pages)
+static void online_range_act(struct mm_model *mm, uint64_t start, const struct block_step *steps,
+			     size_t n)
 {
-	for (uint64_t pfn = start_pfn; pfn < start_pfn + nr_pages; pfn++) {
-		struct page *page = pfn_to_page(mm, pfn);
+	struct online_memmap_args a = { .start_pfn = PHYS_PFN(mm, start), .steps = steps };
 
-		__ClearPageOffline(page);
-		set_page_count(page, 0);
-	}
-	online_mem_sections(mm, start_pfn, start_pfn + nr_pages);
-}
-
-static void online_pages(struct mm_model *mm, uint64_t pfn, uint64_t nr_pages,
-			 struct zone *zone)
-{
-	move_pfn_range_to_zone(mm, zone, pfn, nr_pages, MIGRATE_MOVABLE);
-	online_pages_range(mm, pfn, nr_pages);
-	adjust_managed_page_count(zone, (int64_t)nr_pages);
-	adjust_present_page_count(mm, mm->node_data, zone, pfn, (int64_t)nr_pages);
-	mm->node_data[zone->nid].online = true;
-}
-
-static void memory_block_online_act(struct mm_model *mm, struct memory_block *mem,
-				    struct zone *zone)
-{
-	uint64_t start_pfn = memory_block_start_pfn(mm, mem), nr_pages = pages_per_block(mm);
-	uint64_t nr_vmemmap = memory_block_nr_vmemmap(mem);
-
-	if (nr_vmemmap)
-		mhp_init_memmap_on_memory(mm, start_pfn, nr_vmemmap, zone);
-	online_pages(mm, start_pfn + nr_vmemmap, nr_pages - nr_vmemmap, zone);
-	if (nr_vmemmap)
-		adjust_present_page_count(mm, mm->node_data, zone, start_pfn, (int64_t)nr_vmemmap);
-	mem->zone = zone;
-	mem->state = MEM_ONLINE;
+	for (size_t i = 0; i < n; i++)
+		memory_block_online_account(mm, steps[i].mem,
+					    &mm->node_data[steps[i].nid].node_zones[steps[i].zid]);
+	memmap_init_parallel(mm, a.start_pfn, n * pages_per_block(mm), online_memmap_piece, &a);
 }
 
 /*
@@ -380,9 +412,7 @@ int mm_online_range(struct mm_model *mm, uint64_t start, uint64_t size,
 	ret = online_range_check(mm, start, size, type, &err, &steps, &n);
 	if (ret)
 		return mm_record(mm, &err);
-	for (size_t i = 0; i < n; i++)
-		memory_block_online_act(mm, steps[i].mem,
-					&mm->node_data[steps[i].nid].node_zones[steps[i].zid]);
+	online_range_act(mm, start, steps, n);
 	if (nr_changed)
 		*nr_changed = (unsigned int)n;
 	return 0;

@@ -39,7 +39,7 @@ static int check_page_refs(const struct mm_model *mm, uint64_t pfn, uint64_t cou
 			return mm_fail(err, -ENOENT, MM_CAUSE_NOENT,
 				       "pfn %#" PRIx64 " (address %#" PRIx64 ") has no struct page",
 				       p, PFN_PHYS(mm, p));
-		if (!page || PagePoisoned(page))
+		if (!page || pfn_memmap_uninitialised(mm, p))
 			return mm_fail(err, -EINVAL, MM_CAUSE_STATE,
 				       "pfn %#" PRIx64 " (address %#" PRIx64 ") is not online: its "
 				       "struct page is not initialised", p, PFN_PHYS(mm, p));

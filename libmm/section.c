@@ -15,7 +15,15 @@
  * here, untouched pages of it stay unbacked, roots of SECTIONS_PER_ROOT sections come later.
  * Static: the flat mem_section[NR_MEM_SECTIONS] array, reserved (MAP_NORESERVE) so only
  * written host pages cost memory; its root pointers mark those pages, one per host page.
+ * The root pointer array is mapped, not calloc()ed: x86_64-la57 has 131072 roots (1 MiB) and
+ * calloc() would zero them page by page once glibc serves such sizes from the heap; mapped,
+ * only the pages of roots in use are ever touched.
  */
+static size_t roots_bytes(const struct mm_model *mm)
+{
+	return mm->nr_section_roots_alloc * sizeof(*mm->mem_section);
+}
+
 int mem_section_roots_alloc(struct mm_model *mm, bool static_array)
 {
 	uint64_t nr = mm->geo.nr_mem_sections;
@@ -33,8 +41,11 @@ int mem_section_roots_alloc(struct mm_model *mm, bool static_array)
 						  sizeof(struct mem_section));
 	}
 	mm->nr_section_roots_alloc = nr / mm->sections_per_root_alloc;
-	mm->mem_section = calloc(mm->nr_section_roots_alloc, sizeof(*mm->mem_section));
-	if (!mm->mem_section) {
+	mm->section_roots_hwm = 0;
+	mm->mem_section = mmap(NULL, roots_bytes(mm), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mm->mem_section == MAP_FAILED) {
+		mm->mem_section = NULL;
 		mem_section_roots_free(mm);
 		return -ENOMEM;
 	}
@@ -44,7 +55,7 @@ int mem_section_roots_alloc(struct mm_model *mm, bool static_array)
 /* Every usage map, every root (EXTREME), the static array. */
 void mem_section_roots_free(struct mm_model *mm)
 {
-	for (uint64_t root = 0; mm->mem_section && root < mm->nr_section_roots_alloc; root++) {
+	for (uint64_t root = 0; mm->mem_section && root < mm->section_roots_hwm; root++) {
 		struct mem_section *sections = mm->mem_section[root];
 
 		if (!sections)
@@ -54,9 +65,11 @@ void mem_section_roots_free(struct mm_model *mm)
 		if (!mm->mem_section_static)
 			free(sections);
 	}
-	free(mm->mem_section);
+	if (mm->mem_section)
+		munmap(mm->mem_section, roots_bytes(mm));
 	mm->mem_section = NULL;
 	mm->nr_section_roots_alloc = 0;
+	mm->section_roots_hwm = 0;
 	if (mm->mem_section_static)
 		munmap(mm->mem_section_static, mm->geo.nr_mem_sections * sizeof(struct mem_section));
 	mm->mem_section_static = NULL;
@@ -78,6 +91,7 @@ int sparse_index_init(struct mm_model *mm, uint64_t section_nr)
 		return -EINVAL;
 	if (mm->mem_section[root])
 		return 0;
+	mm->section_roots_hwm = MAX(mm->section_roots_hwm, root + 1);
 	if (mm->mem_section_static)
 		mm->mem_section[root] = &mm->mem_section_static[root * spr];
 	else

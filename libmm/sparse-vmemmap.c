@@ -147,6 +147,13 @@ int __populate_section_memmap(struct mm_model *mm, uint64_t pfn, uint64_t nr_pag
 		ret = vmemmap_populate(mm, pfn, nr_pages, use_altmap ? altmap : NULL);
 	if (ret)
 		return ret;
+	/*
+	 * anonymous memmap nobody has written yet (tail reuse counts its own unwritten pages as
+	 * shared, a file's memmap is the device's)
+	 */
+	if (!(pgmap && pgmap->dedup) &&
+	    !(use_altmap && altmap_memmap_in_file(mm, pgmap, pfn, nr_pages, altmap)))
+		memmap_mark_fresh(mm, pfn, nr_pages);
 	if (use_altmap)
 		mm->nr_memmap_altmap += nr_pages;
 	else
