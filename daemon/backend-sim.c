@@ -247,6 +247,38 @@ void pmm_device_params(const struct mm_model *mm, const struct pmm_op *op,
 	pgmap_ops_for(p);
 }
 
+/*
+ * A memmap placed in a namespace's backing file (map=dev) is written through a shared mapping:
+ * on a full file system the first store into a hole of the sparse file would be SIGBUS. Give
+ * the altmap's pfns (info block and memmap) their blocks first, so a full disk is -ENOSPC and
+ * the request is refused before anything changes.
+ */
+static int sim_memmap_room(struct pmm_daemon *d, const struct mm_pgmap_params *p)
+{
+	unsigned int shift = mm_geometry(d->mm)->page_shift;
+	uint64_t start, len;
+	size_t i;
+
+	if (!p->has_altmap)
+		return 0;
+	start = p->altmap.base_pfn << shift;
+	len = (p->altmap.reserve + p->altmap.free) << shift;
+	for (i = 0; i < d->nr_ns; i++) {
+		const struct pmm_namespace *ns = &d->ns[i];
+
+		if (ns->fd < 0 || start < ns->cfg.start || len > ns->cfg.size ||
+		    start - ns->cfg.start > ns->cfg.size - len)
+			continue;
+		if (fallocate(ns->fd, 0, (off_t)(start - ns->cfg.start), (off_t)len) < 0 &&
+		    errno != EOPNOTSUPP && errno != ENOSYS)
+			return backend_fail(d, -errno, MM_CAUSE_NONE,
+					    "no room for the memmap of [0x%llx, +0x%llx) in %s: %s",
+					    (unsigned long long)p->start, (unsigned long long)p->size,
+					    ns->backing, strerror(errno));
+	}
+	return 0;
+}
+
 /* The nvdimm pfn layout of a namespace → the pgmap that maps it (nd_pfn_init + setup_pfn). */
 static int sim_add_namespace(struct pmm_daemon *d, struct pmm_op *op)
 {
@@ -275,6 +307,9 @@ static int sim_add_namespace(struct pmm_daemon *d, struct pmm_op *op)
 	p.has_altmap = pfn.map_dev;
 	p.altmap = pfn.altmap;
 	pgmap_ops_for(&p);
+	r = sim_memmap_room(d, &p);
+	if (r < 0)
+		return r;
 	r = mm_memremap_pages(d->mm, &p, &id);
 	if (r < 0)
 		return backend_fail_mm(d, r);
@@ -390,6 +425,9 @@ static int sim_apply(struct pmm_daemon *d, struct pmm_op *op)
 		return 0;
 	case PMM_OP_ADD_DEVICE:
 		pmm_device_params(d->mm, op, &p);
+		r = sim_memmap_room(d, &p);
+		if (r < 0)
+			return r;
 		r = mm_memremap_pages(d->mm, &p, &id);
 		return r < 0 ? backend_fail_mm(d, r) : 0;
 	case PMM_OP_ADD_NAMESPACE:

@@ -491,6 +491,10 @@ struct pmm_loop {
 	struct event *sigterm, *sigint;
 	sd_bus *bus;
 	bool armed;
+	/* what bus_ev waits for now: a re-arm that changes nothing touches no epoll state */
+	int armed_fd;
+	short armed_flags;
+	uint64_t armed_until;            /* sd-bus's absolute timeout, UINT64_MAX: none */
 };
 
 int pmm_loop_init(struct pmm_daemon *d);

@@ -256,13 +256,22 @@ static int authorise(struct pmm_daemon *d, sd_bus_message *m, const char *what,
 	int r = 0;
 
 	if (!creds_cached(d, sender, &euid, &admin)) {
-		r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_AUGMENT, &creds);
+		/*
+		 * These can be round trips to the bus daemon: a signal arriving meanwhile
+		 * (SIGTERM) interrupts them, which is no reason to refuse the caller.
+		 */
+		do
+			r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_AUGMENT,
+						      &creds);
+		while (r == -EINTR);
 		if (r >= 0)
 			r = sd_bus_creds_get_euid(creds, &euid);
 		if (r >= 0) {
 			admin = euid == 0;
 			if (!admin && d->cfg.admin_gid >= 0 && sender) {
-				r = sender_in_group(d, sender, (gid_t)d->cfg.admin_gid);
+				do
+					r = sender_in_group(d, sender, (gid_t)d->cfg.admin_gid);
+				while (r == -EINTR);
 				admin = r > 0;
 			}
 		}

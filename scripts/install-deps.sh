@@ -3,7 +3,8 @@
 set -e
 PKGS="build-essential autoconf automake autoconf-archive pkg-config
       libsystemd-dev libevent-dev libjson-c-dev libudev-dev libndctl-dev libdaxctl-dev
-      dbus-daemon umockdev libumockdev-dev util-linux bsdutils jq python3 ndctl daxctl systemd"
+      dbus-daemon umockdev libumockdev-dev util-linux bsdutils jq python3 ndctl daxctl systemd
+      clang libclang-rt-14-dev valgrind"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
