@@ -56,6 +56,8 @@ tap device "$BENCH/bench-device"
 tap sparse "$BENCH/bench-sparse"
 
 if bench_start_bus; then
+	# no snapshot may restart the journal under the count checked below
+	export PMM_SNAPSHOT_EVERY=100000000
 	if bench_start_daemon "$B_DIR/state"; then
 		tap bus "$BENCH/bench-bus" rtt
 		tap durable "$BENCH/bench-bus" durable "$B_DIR/state"
@@ -78,8 +80,12 @@ else
 	N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - a private dbus-daemon starts"
 fi
 
-if [ -x "$BENCH/bench-udev" ]; then
+if [ -x "$BENCH/bench-udev" ] && [ "$(id -u)" -eq 0 ] && [ -n "$BUS_ADDRESS" ]; then
+	# ASan binaries under umockdev's preload: the runtime cannot come first
 	tap udev env ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" "$BENCH/bench-udev"
+elif [ -x "$BENCH/bench-udev" ]; then
+	N=$((N + 1))
+	echo "ok $N # SKIP bench-udev needs root (a network namespace of its own) and a bus"
 fi
 
 echo "1..$N"

@@ -266,6 +266,22 @@ static int ref_open(struct world *w)
 	return 0;
 }
 
+static void ref_close(struct world *w)
+{
+	struct pmm_daemon *d = &w->ref;
+	size_t i;
+
+	for (i = 0; i < d->nr_ns; i++)
+		free(d->ns[i].backing);
+	free(d->ns);
+	pmm_range_ids_free(&d->rids);
+	pmm_refs_free(&d->refs);
+	if (d->mm)
+		mm_model_destroy(d->mm);
+	pmm_config_free(&d->cfg);
+	memset(d, 0, sizeof(*d));
+}
+
 /* The bus request as the daemon's handler turns it into operations (manager.c). */
 static int ref_apply(struct pmm_daemon *d, const struct req *q)
 {
@@ -1402,6 +1418,7 @@ static int replay(struct world *w, const char *file)
 	}
 	fclose(f);
 	ok(!tap_failed, "%u requests replayed", n);
+	ref_close(w);
 	return tap_done();
 }
 
@@ -1539,5 +1556,10 @@ int main(int argc, char **argv)
 	}
 	ok(!sanitizer_report(w.log), "no sanitizer report in the daemon's log");
 	report(&w);
+	for (t = 0; t < NR_CLIENTS; t++)
+		sd_bus_flush_close_unref(w.cl[t].bus);
+	if (w.history)
+		fclose(w.history);
+	ref_close(&w);
 	return tap_done();
 }
