@@ -324,66 +324,6 @@ static int mirror_build(struct pmm_daemon *d, const struct sysfs_memory *t, stru
 
 /* ================================================================ signals helpers */
 
-/* The bus ranges at one instant, to announce what an event added, removed or changed. */
-struct pub_set {
-	struct mm_range_info *v;
-	size_t n, cap;
-};
-
-static int pub_collect(const struct mm_range_info *r, void *arg)
-{
-	struct pub_set *s = arg;
-
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 16;
-		struct mm_range_info *nv = realloc(s->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		s->v = nv;
-		s->cap = ncap;
-	}
-	s->v[s->n++] = *r;
-	return 0;
-}
-
-static void pub_set_take(struct pmm_daemon *d, struct pub_set *s)
-{
-	s->n = 0;
-	if (pmm_for_each_range(d, pub_collect, s) < 0)
-		s->n = 0;
-}
-
-static const struct mm_range_info *pub_find(const struct pub_set *s, uint64_t id)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (s->v[i].id == id)
-			return &s->v[i];
-	return NULL;
-}
-
-static void pub_diff(struct pmm_daemon *d, const struct pub_set *before, struct pmm_signals *sigs)
-{
-	struct pub_set after = { 0 };
-	size_t i;
-
-	pub_set_take(d, &after);
-	for (i = 0; i < before->n; i++) {
-		const struct mm_range_info *a = pub_find(&after, before->v[i].id);
-
-		if (!a)
-			pmm_sig_add(sigs, PMM_SIG_REMOVED, PMM_SIG_RANGE, before->v[i].id, 0);
-		else if (a->start != before->v[i].start || a->size != before->v[i].size)
-			pmm_sig_add(sigs, PMM_SIG_CHANGED, PMM_SIG_RANGE, a->id, 0);
-	}
-	for (i = 0; i < after.n; i++)
-		if (!pub_find(before, after.v[i].id))
-			pmm_sig_add(sigs, PMM_SIG_ADDED, PMM_SIG_RANGE, after.v[i].id, 0);
-	free(after.v);
-}
-
 /* ================================================================ namespaces */
 
 static const struct pmm_nd_dev *nd_find(const struct pmm_kernel *k, const char *dev)
@@ -657,7 +597,7 @@ static int mirror_rebuild(struct pmm_daemon *d, struct pmm_signals *sigs, char *
 {
 	struct pmm_kernel *k = d->kernel;
 	_cleanup_(sysfs_memory_free) struct sysfs_memory t = { 0 };
-	struct pub_set before = { 0 };
+	struct pmm_range_set before = { 0 };
 	struct id_list old_ids = { 0 };
 	struct mm_model *mm, *old;
 	size_t i, j;
@@ -680,7 +620,7 @@ static int mirror_rebuild(struct pmm_daemon *d, struct pmm_signals *sigs, char *
 	r = mirror_build(d, &t, &mm, errmsg);
 	if (r < 0)
 		return r;
-	pub_set_take(d, &before);
+	pmm_range_set_take(d, &before);
 	mm_for_each_memory_block(d->mm, collect_model_block, &old_ids);
 	old = d->mm;
 	d->mm = mm;
@@ -722,10 +662,10 @@ static int mirror_rebuild(struct pmm_daemon *d, struct pmm_signals *sigs, char *
 			if (mm_memory_block_info(old, id, &a) < 0)
 				pmm_sig_add(sigs, PMM_SIG_ADDED, PMM_SIG_BLOCKS, id * bs, bs);
 		}
-		pub_diff(d, &before, sigs);
+		pmm_range_set_diff(d, &before, sigs);
 	}
 	mm_model_destroy(old);
-	free(before.v);
+	pmm_range_set_free(&before);
 	free(old_ids.v);
 	return 0;
 }
@@ -743,7 +683,7 @@ static int resync_all(struct pmm_daemon *d, struct pmm_signals *sigs, char **err
 	struct pmm_kernel *k = d->kernel;
 	_cleanup_(sysfs_memory_free) struct sysfs_memory t = { 0 };
 	struct id_list ids = { 0 };
-	struct pub_set before = { 0 };
+	struct pmm_range_set before = { 0 };
 	uint64_t bs = k->block_size;
 	size_t i;
 	int r;
@@ -752,7 +692,7 @@ static int resync_all(struct pmm_daemon *d, struct pmm_signals *sigs, char **err
 	if (r < 0)
 		return r;
 	snprintf(k->kernel_auto_online, sizeof(k->kernel_auto_online), "%s", t.auto_online_blocks);
-	pub_set_take(d, &before);
+	pmm_range_set_take(d, &before);
 	/* every block the model or the kernel knows, each once */
 	r = mm_for_each_memory_block(d->mm, collect_model_block, &ids);
 	for (i = 0; r >= 0 && i < t.nr_blocks; i++)
@@ -778,16 +718,16 @@ static int resync_all(struct pmm_daemon *d, struct pmm_signals *sigs, char **err
 	}
 	free(ids.v);
 	if (r < 0) {
-		free(before.v);
+		pmm_range_set_free(&before);
 		return r;
 	}
 	if (k->rebuild) {
-		free(before.v);
+		pmm_range_set_free(&before);
 		return mirror_rebuild(d, sigs, errmsg);
 	}
 	if (sigs)
-		pub_diff(d, &before, sigs);
-	free(before.v);
+		pmm_range_set_diff(d, &before, sigs);
+	pmm_range_set_free(&before);
 	return 0;
 }
 
@@ -1440,7 +1380,7 @@ static void kernel_uevents(const struct pmm_uevent *ev, size_t n, void *arg)
 	struct pmm_daemon *d = arg;
 	struct pmm_kernel *k = d->kernel;
 	struct pmm_signals sigs = { 0 };
-	struct pub_set before = { 0 };
+	struct pmm_range_set before = { 0 };
 	_cleanup_(freep) char *errmsg = NULL;
 	bool nd = false, rescan = false;
 	size_t i;
@@ -1448,7 +1388,7 @@ static void kernel_uevents(const struct pmm_uevent *ev, size_t n, void *arg)
 
 	/* a job's worker may be between two steps: the model is touched under its lock */
 	pmm_model_lock(d);
-	pub_set_take(d, &before);
+	pmm_range_set_take(d, &before);
 	for (i = 0; i < n; i++) {
 		k->nr_events++;
 		if (!strcmp(ev[i].action, "rescan"))
@@ -1467,12 +1407,12 @@ static void kernel_uevents(const struct pmm_uevent *ev, size_t n, void *arg)
 	k->gone.n = 0;
 	if (nd)
 		namespaces_refresh(d, &sigs);
-	pub_diff(d, &before, &sigs);
+	pmm_range_set_diff(d, &before, &sigs);
 	pmm_sig_add(&sigs, PMM_SIG_CHANGED, PMM_SIG_COUNTERS, 0, 0);
 	pmm_signals_emit(d, &sigs);
 	pmm_model_unlock(d);
 	pmm_signals_free(&sigs);
-	free(before.v);
+	pmm_range_set_free(&before);
 	pmm_loop_rearm(d);
 }
 

@@ -438,6 +438,20 @@ void pmm_signals_emit(struct pmm_daemon *d, const struct pmm_signals *s);
 void pmm_signals_free(struct pmm_signals *s);
 
 /*
+ * The bus ranges at one instant (by bus id). Taken before an operation and compared after it,
+ * they say which range objects appeared, disappeared or changed (start, size, references).
+ */
+struct pmm_range_set {
+	struct mm_range_info *v;
+	size_t n, cap;
+};
+
+void pmm_range_set_take(struct pmm_daemon *d, struct pmm_range_set *s);
+void pmm_range_set_free(struct pmm_range_set *s);
+void pmm_range_set_diff(struct pmm_daemon *d, const struct pmm_range_set *before,
+			struct pmm_signals *sigs);
+
+/*
  * commit.c: group commit. pmm_request_finish() ends every mutating request: it writes the
  * request's journal records and sends reply and signals once a shared fdatasync covered them
  * (ownership of reply and sigs passes). Returns 1, or a negative errno with *error set.

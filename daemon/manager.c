@@ -364,73 +364,6 @@ static int finish(struct pmm_daemon *d, sd_bus_message *m, struct pmm_signals *s
 	return pmm_request_finish(d, m, reply, sigs, error);
 }
 
-/* Ranges before an operation, to announce what appeared, disappeared or changed after it. */
-struct range_set {
-	struct mm_range_info *v;
-	size_t n, cap;
-};
-
-static int range_collect(const struct mm_range_info *r, void *arg)
-{
-	struct range_set *s = arg;
-
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 16;
-		struct mm_range_info *nv = realloc(s->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		s->v = nv;
-		s->cap = ncap;
-	}
-	s->v[s->n++] = *r;
-	return 0;
-}
-
-static void range_set_free(struct range_set *s)
-{
-	free(s->v);
-}
-
-/* The set holds bus ranges (by bus id), so sets taken around an operation compare. */
-static void range_set_take(struct pmm_daemon *d, struct range_set *s)
-{
-	s->n = 0;
-	if (pmm_for_each_range(d, range_collect, s) < 0)
-		s->n = 0;
-}
-
-static const struct mm_range_info *range_set_find(const struct range_set *s, uint64_t id)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (s->v[i].id == id)
-			return &s->v[i];
-	return NULL;
-}
-
-static void sig_range_diff(struct pmm_daemon *d, const struct range_set *before,
-			   struct pmm_signals *sigs)
-{
-	_cleanup_(range_set_free) struct range_set after = { 0 };
-	size_t i;
-
-	range_set_take(d, &after);
-	for (i = 0; i < before->n; i++) {
-		const struct mm_range_info *a = range_set_find(&after, before->v[i].id);
-
-		if (!a)
-			pmm_sig_add(sigs, PMM_SIG_REMOVED, PMM_SIG_RANGE, before->v[i].id, 0);
-		else if (a->start != before->v[i].start || a->size != before->v[i].size ||
-			 a->refs != before->v[i].refs)
-			pmm_sig_add(sigs, PMM_SIG_CHANGED, PMM_SIG_RANGE, a->id, 0);
-	}
-	for (i = 0; i < after.n; i++)
-		if (!range_set_find(before, after.v[i].id))
-			pmm_sig_add(sigs, PMM_SIG_ADDED, PMM_SIG_RANGE, after.v[i].id, 0);
-}
-
 /* Namespaces whose use changed (a namespace's range added or removed). */
 static void sig_namespace_diff(struct pmm_daemon *d, const uint64_t *before,
 			       struct pmm_signals *sigs)
@@ -514,7 +447,7 @@ static int method_add_memory(sd_bus_message *m, void *userdata, sd_bus_error *er
 {
 	struct pmm_daemon *d = userdata;
 	struct add_memory_req q = { 0 };
-	_cleanup_(range_set_free) struct range_set before = { 0 };
+	_cleanup_(pmm_range_set_free) struct pmm_range_set before = { 0 };
 	_cleanup_(pmm_signals_free) struct pmm_signals sigs = { 0 };
 	_cleanup_(freep) char *path = NULL;
 	struct pmm_op op = { .kind = PMM_OP_ADD_MEMORY }, on;
@@ -544,7 +477,7 @@ static int method_add_memory(sd_bus_message *m, void *userdata, sd_bus_error *er
 	if (pmm_jobs_wanted(d, &op))
 		return pmm_jobs_submit(d, m, &op, q.online_type != MMOP_OFFLINE ? &on : NULL);
 
-	range_set_take(d, &before);
+	pmm_range_set_take(d, &before);
 	r = pmm_backend_apply(d, &op);
 	if (r < 0)
 		return apply_error(d, r, error);
@@ -563,7 +496,7 @@ static int method_add_memory(sd_bus_message *m, void *userdata, sd_bus_error *er
 	pmm_log_info("added %s on node %d as range %" PRIu64,
 		     fmt_range(rb, sizeof(rb), q.start, q.size), op.nid, op.range_id);
 
-	sig_range_diff(d, &before, &sigs);
+	pmm_range_set_diff(d, &before, &sigs);
 	pmm_sig_add(&sigs, PMM_SIG_ADDED, PMM_SIG_BLOCKS, q.start, q.size);
 	pmm_sig_add(&sigs, PMM_SIG_CHANGED, PMM_SIG_COUNTERS, 0, 0);
 	if (pmm_range_path(op.range_id, &path) < 0)
@@ -636,7 +569,7 @@ static int method_add_device_memory(sd_bus_message *m, void *userdata, sd_bus_er
 {
 	struct pmm_daemon *d = userdata;
 	struct add_device_req q = { 0 };
-	_cleanup_(range_set_free) struct range_set before = { 0 };
+	_cleanup_(pmm_range_set_free) struct pmm_range_set before = { 0 };
 	_cleanup_(pmm_signals_free) struct pmm_signals sigs = { 0 };
 	_cleanup_(freep) char *path = NULL;
 	char rb[64];
@@ -655,7 +588,7 @@ static int method_add_device_memory(sd_bus_message *m, void *userdata, sd_bus_er
 	if (r < 0)
 		return r;
 
-	range_set_take(d, &before);
+	pmm_range_set_take(d, &before);
 	r = pmm_backend_apply(d, &q.op);
 	if (r < 0)
 		return apply_error(d, r, error);
@@ -665,7 +598,7 @@ static int method_add_device_memory(sd_bus_message *m, void *userdata, sd_bus_er
 	pmm_log_info("mapped %s as %s device memory, range %" PRIu64,
 		     fmt_range(rb, sizeof(rb), q.start, q.size), mm_pgmap_type_name(q.op.pgmap_type),
 		     q.op.range_id);
-	sig_range_diff(d, &before, &sigs);
+	pmm_range_set_diff(d, &before, &sigs);
 	pmm_sig_add(&sigs, PMM_SIG_CHANGED, PMM_SIG_COUNTERS, 0, 0);
 	if (pmm_range_path(q.op.range_id, &path) < 0)
 		path = NULL;
@@ -737,7 +670,7 @@ static int method_add_namespace(sd_bus_message *m, void *userdata, sd_bus_error 
 {
 	struct pmm_daemon *d = userdata;
 	struct add_namespace_req q = { 0 };
-	_cleanup_(range_set_free) struct range_set before = { 0 };
+	_cleanup_(pmm_range_set_free) struct pmm_range_set before = { 0 };
 	_cleanup_(pmm_signals_free) struct pmm_signals sigs = { 0 };
 	_cleanup_(freep) uint64_t *use = NULL;
 	_cleanup_(freep) char *path = NULL;
@@ -756,7 +689,7 @@ static int method_add_namespace(sd_bus_message *m, void *userdata, sd_bus_error 
 	if (r < 0)
 		return r;
 
-	range_set_take(d, &before);
+	pmm_range_set_take(d, &before);
 	use = namespace_use(d);
 	if (!use)
 		return -ENOMEM;
@@ -767,7 +700,7 @@ static int method_add_namespace(sd_bus_message *m, void *userdata, sd_bus_error 
 	if (r < 0)
 		return journal_failed(d, r, error);
 	pmm_log_info("namespace %s mapped as range %" PRIu64, q.op.ns_name, q.op.range_id);
-	sig_range_diff(d, &before, &sigs);
+	pmm_range_set_diff(d, &before, &sigs);
 	sig_namespace_diff(d, use, &sigs);
 	pmm_sig_add(&sigs, PMM_SIG_CHANGED, PMM_SIG_COUNTERS, 0, 0);
 	if (pmm_range_path(q.op.range_id, &path) < 0)
@@ -781,7 +714,7 @@ static int method_remove_memory(sd_bus_message *m, void *userdata, sd_bus_error 
 {
 	struct pmm_daemon *d = userdata;
 	struct pmm_op op = { .kind = PMM_OP_REMOVE_MEMORY };
-	_cleanup_(range_set_free) struct range_set before = { 0 };
+	_cleanup_(pmm_range_set_free) struct pmm_range_set before = { 0 };
 	_cleanup_(freep) uint64_t *use = NULL;
 	_cleanup_(freep) uint8_t *existed = NULL;
 	_cleanup_(pmm_signals_free) struct pmm_signals sigs = { 0 };
@@ -812,7 +745,7 @@ static int method_remove_memory(sd_bus_message *m, void *userdata, sd_bus_error 
 
 		existed[i] = mm_memory_block_info(d->mm, first + i, &b) == 0;
 	}
-	range_set_take(d, &before);
+	pmm_range_set_take(d, &before);
 
 	r = pmm_backend_apply(d, &op);
 	if (r < 0)
@@ -828,7 +761,7 @@ static int method_remove_memory(sd_bus_message *m, void *userdata, sd_bus_error 
 		if (existed[i] && mm_memory_block_info(d->mm, first + i, &b) < 0)
 			pmm_sig_add(&sigs, PMM_SIG_REMOVED, PMM_SIG_BLOCKS, (first + i) * bs, bs);
 	}
-	sig_range_diff(d, &before, &sigs);
+	pmm_range_set_diff(d, &before, &sigs);
 	sig_namespace_diff(d, use, &sigs);
 	pmm_sig_add(&sigs, PMM_SIG_CHANGED, PMM_SIG_COUNTERS, 0, 0);
 	return finish(d, m, &sigs, error, NULL);
@@ -930,7 +863,7 @@ static int pages_method(sd_bus_message *m, struct pmm_daemon *d, enum pmm_op_kin
 			const char *what, sd_bus_error *error)
 {
 	struct pmm_op op = { .kind = kind };
-	_cleanup_(range_set_free) struct range_set before = { 0 };
+	_cleanup_(pmm_range_set_free) struct pmm_range_set before = { 0 };
 	_cleanup_(pmm_signals_free) struct pmm_signals sigs = { 0 };
 	int r;
 
@@ -944,7 +877,7 @@ static int pages_method(sd_bus_message *m, struct pmm_daemon *d, enum pmm_op_kin
 	if (r < 0)
 		return r;
 
-	range_set_take(d, &before);
+	pmm_range_set_take(d, &before);
 	r = pmm_backend_apply(d, &op);
 	if (r < 0)
 		return apply_error(d, r, error);
@@ -952,7 +885,7 @@ static int pages_method(sd_bus_message *m, struct pmm_daemon *d, enum pmm_op_kin
 	if (r < 0)
 		return journal_failed(d, r, error);
 	/* device page references show as the range's Refs */
-	sig_range_diff(d, &before, &sigs);
+	pmm_range_set_diff(d, &before, &sigs);
 	return finish(d, m, &sigs, error, NULL);
 }
 
@@ -1276,12 +1209,12 @@ static int method_plan(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		if (read_options(m, NULL, 0, &e) < 0 || validate_range(d, start, size, &e) < 0) {
 			plan_from_bus_error(&p, &e);
 		} else {
-			_cleanup_(range_set_free) struct range_set rs = { 0 };
+			_cleanup_(pmm_range_set_free) struct pmm_range_set rs = { 0 };
 			bool found = false;
 			size_t k;
 
 			/* the same dispatch as pmm_backend_apply(): a whole device range, or RAM */
-			range_set_take(d, &rs);
+			pmm_range_set_take(d, &rs);
 			for (k = 0; k < rs.n; k++)
 				if (rs.v[k].device && rs.v[k].start == start && rs.v[k].size == size) {
 					dev = rs.v[k];

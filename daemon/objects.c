@@ -583,3 +583,68 @@ void pmm_signals_emit(struct pmm_daemon *d, const struct pmm_signals *s)
 		}
 	}
 }
+
+/* ---------------------------------------------------------------- range sets */
+
+static int range_collect(const struct mm_range_info *r, void *arg)
+{
+	struct pmm_range_set *s = arg;
+
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 16;
+		struct mm_range_info *nv = realloc(s->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		s->v = nv;
+		s->cap = ncap;
+	}
+	s->v[s->n++] = *r;
+	return 0;
+}
+
+void pmm_range_set_free(struct pmm_range_set *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+}
+
+void pmm_range_set_take(struct pmm_daemon *d, struct pmm_range_set *s)
+{
+	s->n = 0;
+	if (pmm_for_each_range(d, range_collect, s) < 0)
+		s->n = 0;
+}
+
+static const struct mm_range_info *range_set_find(const struct pmm_range_set *s, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].id == id)
+			return &s->v[i];
+	return NULL;
+}
+
+void pmm_range_set_diff(struct pmm_daemon *d, const struct pmm_range_set *before,
+			struct pmm_signals *sigs)
+{
+	struct pmm_range_set after = { 0 };
+	size_t i;
+
+	pmm_range_set_take(d, &after);
+	for (i = 0; i < before->n; i++) {
+		const struct mm_range_info *a = range_set_find(&after, before->v[i].id);
+
+		if (!a)
+			pmm_sig_add(sigs, PMM_SIG_REMOVED, PMM_SIG_RANGE, before->v[i].id, 0);
+		else if (a->start != before->v[i].start || a->size != before->v[i].size ||
+			 a->refs != before->v[i].refs)
+			pmm_sig_add(sigs, PMM_SIG_CHANGED, PMM_SIG_RANGE, a->id, 0);
+	}
+	for (i = 0; i < after.n; i++)
+		if (!range_set_find(before, after.v[i].id))
+			pmm_sig_add(sigs, PMM_SIG_ADDED, PMM_SIG_RANGE, after.v[i].id, 0);
+	pmm_range_set_free(&after);
+}
