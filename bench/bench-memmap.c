@@ -12,7 +12,9 @@
  * (the daemon's default), on one thread and on every CPU.
  * The baseline: first touch of the same number of fresh bytes, 2 MiB aligned and
  * MADV_HUGEPAGE'd (memset of a new mapping: the page faults dominate, perf-facts A1/A3),
- * measured in the same run, repetitions interleaved. Goal (issue 9): at least 0.7x.
+ * measured in the same run, repetitions interleaved. Goal (issue 9): at least 0.7x, for the
+ * production settings (no poisoning); the debug poisoning writes every struct page twice and
+ * is reported for comparison.
  * The teardown (offline + remove, memunmap) is timed too and reported for information.
  */
 #include <inttypes.h>
@@ -53,6 +55,7 @@ struct variant {
 	const char *name;
 	bool device, poison;
 	unsigned int threads;
+	double goal;                   /* 0: reported only */
 };
 
 static struct mm_model *make_model(const struct variant *v)
@@ -153,7 +156,7 @@ static void bench_variant(const struct variant *v)
 	}
 	snprintf(name, sizeof(name), "memmap: %s", v->name);
 	bench_result(name, "GB/s", rate(memmap, up, reps), rate(memmap, base, reps),
-		     false, 0.7, "%s of struct pages (%s modelled); baseline: THP first-touch "
+		     false, v->goal, "%s of struct pages (%s modelled); baseline: THP first-touch "
 		     "memset", memmap >= GiB ? "4 GiB" : "64 MiB", SIZE >= GiB * 64 ? "256 GiB" :
 		     "4 GiB");
 	{
@@ -168,12 +171,12 @@ static void bench_variant(const struct variant *v)
 int main(int argc, char **argv)
 {
 	static const struct variant variants[] = {
-		{ "online, poisoned at add, 1 thread", false, true, 1 },
-		{ "online, not poisoned, 1 thread", false, false, 1 },
-		{ "online, not poisoned, all CPUs (daemon default)", false, false, 0 },
-		{ "device add, poisoned at add, 1 thread", true, true, 1 },
-		{ "device add, not poisoned, 1 thread", true, false, 1 },
-		{ "device add, not poisoned, all CPUs (daemon default)", true, false, 0 },
+		{ "online, poisoned at add (DEBUG_VM), 1 thread", false, true, 1, 0 },
+		{ "online, not poisoned, 1 thread", false, false, 1, 0.7 },
+		{ "online, not poisoned, all CPUs (daemon default)", false, false, 0, 0.7 },
+		{ "device add, poisoned at add (DEBUG_VM), 1 thread", true, true, 1, 0 },
+		{ "device add, not poisoned, 1 thread", true, false, 1, 0.7 },
+		{ "device add, not poisoned, all CPUs (daemon default)", true, false, 0, 0.7 },
 	};
 
 	bench_init(argc, argv, &O, 5);

@@ -11,6 +11,7 @@
  * bench/run.sh sets PMM_SNAPSHOT_EVERY high).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -49,6 +50,13 @@ static double time_to_ready(char **argv, int argc, const char *state)
 	t0 = bench_now();
 	pid = fork();
 	if (pid == 0) {
+		/* the daemon's log is not the benchmark's: $BENCH_DAEMON_LOG, else nowhere */
+		const char *log = getenv("BENCH_DAEMON_LOG") ? getenv("BENCH_DAEMON_LOG")
+							      : "/dev/null";
+		int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+		if (logfd >= 0)
+			dup2(logfd, 2);
 		setenv("NOTIFY_SOCKET", sa.sun_path, 1);
 		execv(args[0], args);
 		_exit(127);

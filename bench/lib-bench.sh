@@ -66,6 +66,12 @@ bench_stop_daemon() {
 	DAEMON_PID=
 }
 
+# bench_describe: the daemon's status JSON (Describe)
+bench_describe() {
+	busctl --address="$BUS_ADDRESS" call org.pmm.Hotplug1 /org/pmm/Hotplug1 \
+		org.pmm.Hotplug1.Manager Describe
+}
+
 # bench_rss_kb PID: VmRSS of a process in KiB
 bench_rss_kb() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"

@@ -39,7 +39,7 @@ run() {
 	local name=$1 rc
 	shift
 	echo "== $name: $*" >&2
-	"$@" >"$B_DIR/$name.out" 2>&1
+	BENCH_DAEMON_LOG="$B_DIR/daemon.log" "$@" >"$B_DIR/$name.out" 2>&1
 	rc=$?
 	grep '^RESULT ' "$B_DIR/$name.out" >>"$RESULTS"
 	grep -v '^RESULT ' "$B_DIR/$name.out" | grep -v '^ok ' >&2
@@ -84,12 +84,19 @@ if wanted bus || wanted durable || wanted sparse; then
 			taskset -apc "$all_cpus" "$DAEMON_PID" >/dev/null
 		fi
 		wanted durable && { run durable "$BENCH/bench-bus" durable "$B_DIR/state" || failed=1; }
-		base_rss=$(bench_rss_kb "$DAEMON_PID")
 		bench_stop_daemon
 		if wanted sparse; then
-			# the daemon with an empty 2^52 space: its RSS against the default x86_64's
+			# the daemon with an empty 2^52 space: its RSS against the default x86_64's, each
+			# fresh and once it answered a Describe (start-up is over)
 			echo '{ "arch": "x86_64-la57" }' >"$B_DIR/la57.json"
-			if bench_start_daemon "$B_DIR/state-la57" --config "$B_DIR/la57.json"; then
+			base_rss=0
+			if bench_start_daemon "$B_DIR/state-x86"; then
+				bench_describe >/dev/null
+				base_rss=$(bench_rss_kb "$DAEMON_PID")
+				bench_stop_daemon
+			fi
+			if [ "$base_rss" -gt 0 ] && bench_start_daemon "$B_DIR/state-la57" --config "$B_DIR/la57.json"; then
+				bench_describe >/dev/null
 				rss=$(bench_rss_kb "$DAEMON_PID")
 				result "sparse: daemon RSS, la57 empty" MiB "$((rss / 1024))" "$((rss / 1024))" \
 					"$((base_rss / 1024))" "$((base_rss / 1024))" 1 0 \

@@ -325,7 +325,7 @@ static int flatmem_check(const struct mm_model *mm, char *buf, size_t len)
 		why = "pfn_valid() is not exactly [ARCH_PFN_OFFSET, ARCH_PFN_OFFSET + max_mapnr)";
 	else if (pgdat->node_mem_map != flatmem_pfn_to_page(mm, pgdat->node_start_pfn))
 		why = "node_mem_map is not the struct page of node_start_pfn";
-	else if (mm->memmap_linear != (uintptr_t)flatmem_pfn_to_page(mm, 0))
+	else if (mm->memmap_linear != (uintptr_t)mm->mem_map - off * sizeof(struct page))
 		why = "the inline memmap base is not mem_map - ARCH_PFN_OFFSET";
 	else if (mm->nr_memmap_boot != mm->max_mapnr || mm->nr_memmap_ram ||
 		 mm->nr_memmap_altmap || mm->memmap_alloc_bytes != mm->max_mapnr * sizeof(struct page))

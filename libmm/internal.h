@@ -424,6 +424,9 @@ struct mm_model {
 	 */
 	struct mem_section **mem_section;
 	uint64_t sections_per_root_alloc;   /* sections per root pointer */
+	unsigned int section_root_shift;    /* log2(sections_per_root_alloc) */
+	unsigned int pfn_root_shift;        /* pfn >> this is the pfn's root: the kernel's constant
+					       PFN_SECTION_SHIFT + log2(SECTIONS_PER_ROOT) */
 	uint64_t nr_section_roots_alloc;    /* root pointers */
 	uint64_t section_roots_hwm;         /* no root at or above this index was ever set */
 	struct mem_section *mem_section_static;

@@ -77,16 +77,23 @@ struct page *mm_pfn_to_online_page(const struct mm_model *mm, uint64_t pfn)
 	return pfn_to_online_page(mm, pfn);
 }
 
+/* every other memory model: pfn_valid() and pfn_to_page() through the ops */
+__attribute__((noinline))
+static struct page *mm_pfn_to_page_slow(const struct mm_model *mm, uint64_t pfn)
+{
+	return pfn_valid(mm, pfn) ? pfn_to_page(mm, pfn) : NULL;
+}
+
 /*
  * The model's pfn_to_page()/page_to_pfn(), refusing what is not a struct page of this model.
- * SPARSEMEM_VMEMMAP, the model of every hotplug user, goes without a call through the ops
- * (bench/bench-pfn.c: within a few percent of indexing a plain array).
+ * SPARSEMEM_VMEMMAP, the model of every hotplug user, is a leaf function of a few loads that
+ * calls nothing (bench/bench-pfn.c: a chase within a few percent of indexing a plain array).
  */
 struct page *mm_pfn_to_page(const struct mm_model *mm, uint64_t pfn)
 {
-	if (mm->mem_model == &memory_model_vmemmap)
-		return vmemmap_pfn_valid(mm, pfn) ? vmemmap_pfn_to_page(mm, pfn) : NULL;
-	return pfn_valid(mm, pfn) ? pfn_to_page(mm, pfn) : NULL;
+	if (__builtin_expect(mm->mem_model != &memory_model_vmemmap, 0))
+		return mm_pfn_to_page_slow(mm, pfn);
+	return vmemmap_pfn_valid(mm, pfn) ? vmemmap_pfn_to_page(mm, pfn) : NULL;
 }
 
 uint64_t mm_page_to_pfn(const struct mm_model *mm, const struct page *page)

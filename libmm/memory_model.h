@@ -46,17 +46,17 @@ static inline uint64_t vmemmap_page_to_pfn(const struct mm_model *mm, const stru
  */
 static inline bool vmemmap_pfn_valid(const struct mm_model *mm, uint64_t pfn)
 {
-	uint64_t nr = pfn >> mm->geo.pfn_section_shift, spr = mm->sections_per_root_alloc;
+	uint64_t nr = pfn >> mm->geo.pfn_section_shift;
 	const struct mem_section *root, *ms;
 	unsigned long w;
 	unsigned int idx;
 
 	if (pfn >= mm->geo.max_pfn)
 		return false;
-	root = mm->mem_section[nr >> __builtin_ctzll(spr)];
+	root = mm->mem_section[pfn >> mm->pfn_root_shift];
 	if (!root)
 		return false;
-	ms = &root[nr & (spr - 1)];
+	ms = &root[nr & (mm->sections_per_root_alloc - 1)];
 	w = ms->section_mem_map;
 	if (!(w & SECTION_HAS_MEM_MAP))
 		return false;
@@ -69,15 +69,21 @@ static inline bool vmemmap_pfn_valid(const struct mm_model *mm, uint64_t pfn)
 
 /* ----------------------------------------------------------------- FLATMEM */
 
-/* mem_map + (pfn - ARCH_PFN_OFFSET) */
+/*
+ * mem_map + (pfn - ARCH_PFN_OFFSET). ARCH_PFN_OFFSET is a constant the kernel's compiler folds
+ * into mem_map; the model's is known at boot, so it folds it once there: memmap_linear is
+ * mem_map - ARCH_PFN_OFFSET (an integer: it may point into nothing), and the translation is
+ * one add, as the kernel's (an extra subtract per lookup costs 10% of random lookup
+ * throughput, bench/bench-pfn.c).
+ */
 static inline struct page *flatmem_pfn_to_page(const struct mm_model *mm, uint64_t pfn)
 {
-	return page_at((uintptr_t)mm->mem_map, pfn - mm->arch_pfn_offset);
+	return page_at(mm->memmap_linear, pfn);
 }
 
 static inline uint64_t flatmem_page_to_pfn(const struct mm_model *mm, const struct page *page)
 {
-	return (uint64_t)page_index((uintptr_t)mm->mem_map, page) + mm->arch_pfn_offset;
+	return (uint64_t)((uintptr_t)page - mm->memmap_linear) / sizeof(struct page);
 }
 
 /* ARCH_PFN_OFFSET <= pfn < ARCH_PFN_OFFSET + max_mapnr, as one unsigned compare */
@@ -156,9 +162,16 @@ static inline struct page *sparse_static_pfn_to_page(const struct mm_model *mm, 
 	return page_at(section_mem_map_addr(ms), pfn);
 }
 
+/*
+ * __pfn_to_section(): the root and the entry from the pfn, each with one shift (the kernel's
+ * shifts are constants its compiler composes the same way), so that the root load does not
+ * wait for two shifts in a row: a dependent chain of translations is one cycle shorter.
+ */
 static inline struct page *sparse_extreme_pfn_to_page(const struct mm_model *mm, uint64_t pfn)
 {
-	const struct mem_section *ms = sparse_extreme_nr_to_section(mm, pfn_to_section_nr(mm, pfn));
+	const struct mem_section *ms =
+		&mm->mem_section[pfn >> mm->pfn_root_shift]
+				[(pfn >> mm->geo.pfn_section_shift) & (mm->sections_per_root_alloc - 1)];
 
 	return page_at(section_mem_map_addr(ms), pfn);
 }

@@ -41,6 +41,8 @@ int mem_section_roots_alloc(struct mm_model *mm, bool static_array)
 						  sizeof(struct mem_section));
 	}
 	mm->nr_section_roots_alloc = nr / mm->sections_per_root_alloc;
+	mm->section_root_shift = (unsigned int)__builtin_ctzll(mm->sections_per_root_alloc);
+	mm->pfn_root_shift = mm->geo.pfn_section_shift + mm->section_root_shift;
 	mm->section_roots_hwm = 0;
 	mm->mem_section = mmap(NULL, roots_bytes(mm), PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
