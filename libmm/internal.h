@@ -224,7 +224,7 @@ struct vmemmap {
 	uint64_t end_pfn;          /* pfns >= end_pfn have no slot: adds there fail -E2BIG */
 	size_t host_page_size;
 	uint64_t nr_populated;     /* host pages made RW */
-	uint64_t nr_fresh;         /* of those, never written: the subsection_fresh bits' pages */
+	uint64_t nr_fresh;         /* of those, never written (subsection_fresh); atomic: init threads */
 	bool thp;                  /* MADV_HUGEPAGE was accepted */
 };
 

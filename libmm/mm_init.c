@@ -191,10 +191,15 @@ static void memmap_fresh_change(struct mm_model *mm, uint64_t pfn, uint64_t nr, 
 				unsigned long changed = set ? map[i] & ~*w : map[i] & *w;
 
 				*w ^= changed;
+				/* the word is this section's, the count is shared by the init threads */
 				if (set)
-					mm->vmemmap.nr_fresh += hpps * __builtin_popcountl(changed);
+					__atomic_fetch_add(&mm->vmemmap.nr_fresh,
+							   hpps * __builtin_popcountl(changed),
+							   __ATOMIC_RELAXED);
 				else
-					mm->vmemmap.nr_fresh -= hpps * __builtin_popcountl(changed);
+					__atomic_fetch_sub(&mm->vmemmap.nr_fresh,
+							   hpps * __builtin_popcountl(changed),
+							   __ATOMIC_RELAXED);
 			}
 		}
 		pfn = e;

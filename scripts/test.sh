@@ -2,7 +2,9 @@
 # Install the dependencies, build, and run every test of pmm:
 #   1. a -Werror build and `make check` (unit, integration, umockdev, client tests);
 #   2. the same test suite built with ASan + UBSan;
-#   3. `make distcheck` (the release tarball builds and passes its own tests).
+#   3. the same test suite built with ThreadSanitizer: the memmap init threads, the daemon's
+#      commit and job threads (a report stops the process: halt_on_error);
+#   4. `make distcheck` (the release tarball builds and passes its own tests).
 # Prints each test's TAP lines through automake, and ends with "N passed, N failed", counting
 # every check of every step. Exit status is non-zero if anything failed.
 set -u
@@ -27,17 +29,23 @@ step() { # step NAME BUILDDIR CONFIGURE-ARGS...: configure + build + make check
 
 step "build (-Werror) and test" build-check --enable-werror
 step "ASan + UBSan build and test" build-asan --enable-werror --enable-sanitizers
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	step "ThreadSanitizer build and test" build-tsan --enable-werror --enable-sanitizers=thread
 
 echo "=== make distcheck"
 distcheck_failed=0
 if ! (cd build-check && make -s -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >distcheck.log 2>&1); then
 	tail -n 40 build-check/distcheck.log
+	# the failing checks themselves, with their diagnostics, from the tarball's own build
+	for f in $(find build-check/pmm-*/_build -name '*.log' ! -name config.log ! -name test-suite.log 2>/dev/null); do
+		grep -q '^not ok' "$f" && { echo "--- distcheck: $f"; grep -E '^(not ok|#)' "$f" | head -n 40; }
+	done
 	distcheck_failed=1
 fi
 
 # Count every check: automake's .trs files hold one :test-result: line per TAP line.
 # A SKIP counts as failed: nothing skipped is presented as done.
-read -r passed failed < <(find build-check build-asan -name '*.trs' -print0 2>/dev/null |
+read -r passed failed < <(find build-check build-asan build-tsan -name '*.trs' -print0 2>/dev/null |
 	xargs -0 cat 2>/dev/null | awk '
 		/^:test-result: (PASS|XFAIL)/ { p++ }
 		/^:test-result: (FAIL|XPASS|ERROR|SKIP)/ { f++ }
@@ -46,7 +54,7 @@ read -r passed failed < <(find build-check build-asan -name '*.trs' -print0 2>/d
 if [ "$distcheck_failed" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 failed=$((failed + steps_failed))
 
-for f in $(find build-check build-asan -name '*.log' ! -name config.log ! -name test-suite.log ! -name distcheck.log 2>/dev/null); do
+for f in $(find build-check build-asan build-tsan -maxdepth 4 -name '*.log' ! -name config.log ! -name test-suite.log ! -name distcheck.log 2>/dev/null); do
 	grep -q '^not ok' "$f" && { echo "--- $f"; grep -E '^(not ok|#)' "$f" | head -n 40; }
 done
 echo "$passed passed, $failed failed"
