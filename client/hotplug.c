@@ -292,6 +292,11 @@ const char *pmm_request_op_name(const struct pmm_request *req)
 	return names[req->op];
 }
 
+/*
+ * The request's a{sv} options, for its own method and for Plan alike, so that a plan is always
+ * asked about exactly what the verb would send. An online's --zone only travels as an option
+ * in a Plan (OnlineMemory takes it as an argument); add-memory's --online always does.
+ */
 int pmm_request_append_options(const struct pmm_request *req, sd_bus_message *m)
 {
 	int r = sd_bus_message_open_container(m, SD_BUS_TYPE_ARRAY, "{sv}");
@@ -300,6 +305,8 @@ int pmm_request_append_options(const struct pmm_request *req, sd_bus_message *m)
 		r = pmm_append_opt_u32(m, PMM_OPT_NODE, req->node);
 	if (r >= 0 && req->online)
 		r = pmm_append_opt_str(m, PMM_OPT_ONLINE, req->online);
+	if (r >= 0 && req->online_type)
+		r = pmm_append_opt_str(m, PMM_OPT_ONLINE, req->online_type);
 	if (r >= 0 && req->memmap_on_memory)
 		r = pmm_append_opt_bool(m, PMM_OPT_MEMMAP_ON_MEMORY, true);
 	if (r >= 0 && req->type)

@@ -32,30 +32,6 @@ static const char *const altmap_fields[] = {
 	PMM_J_BASE_PFN, PMM_J_RESERVE, PMM_J_FREE, PMM_J_ALLOC, PMM_J_ALIGN, NULL
 };
 
-static int append_plan_options(const struct pmm_request *req, sd_bus_message *m)
-{
-	int r = sd_bus_message_open_container(m, SD_BUS_TYPE_ARRAY, "{sv}");
-
-	if (r >= 0 && req->has_node)
-		r = pmm_append_opt_u32(m, PMM_OPT_NODE, req->node);
-	/* add-memory's --online, or online's --zone: both are the online type to use */
-	if (r >= 0 && req->online)
-		r = pmm_append_opt_str(m, PMM_OPT_ONLINE, req->online);
-	if (r >= 0 && req->online_type)
-		r = pmm_append_opt_str(m, PMM_OPT_ONLINE, req->online_type);
-	if (r >= 0 && req->memmap_on_memory)
-		r = pmm_append_opt_bool(m, PMM_OPT_MEMMAP_ON_MEMORY, true);
-	if (r >= 0 && req->type)
-		r = pmm_append_opt_str(m, PMM_OPT_TYPE, req->type);
-	if (r >= 0 && req->map)
-		r = pmm_append_opt_str(m, PMM_OPT_MAP, req->map);
-	if (r >= 0 && req->has_align)
-		r = pmm_append_opt_u64(m, PMM_OPT_ALIGN, req->align);
-	if (r >= 0)
-		r = sd_bus_message_close_container(m);
-	return r;
-}
-
 /* The reply in the contract's shape: absent scalars → null, absent arrays → []. */
 static json_object *plan_to_json(json_object *dict)
 {
@@ -208,7 +184,7 @@ int verb_plan(struct pmmctl *ctx, int argc, char **argv)
 		return r;
 	r = sd_bus_message_append(m, "stt", pmm_request_op_name(&req), req.start, req.size);
 	if (r >= 0)
-		r = append_plan_options(&req, m);
+		r = pmm_request_append_options(&req, m);
 	if (r < 0)
 		return pmm_report_error(ctx, NULL, r);
 	r = pmm_call(ctx, m, 0, &reply);
