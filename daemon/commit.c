@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
-#include <sys/eventfd.h>
 
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
@@ -32,21 +31,16 @@ struct pmm_pending {
 };
 
 struct pmm_committer {
-	pthread_t thread;
-	bool started;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	/* under lock */
+	struct pmm_worker w;       /* the syncer */
+	/* under w.lock */
 	int fd;                    /* the journal, as the syncer must sync it */
 	uint64_t written, synced;  /* journal seqs */
 	uint64_t written_size, synced_size; /* journal bytes at those seqs */
 	int error;                 /* first fdatasync failure, then the syncer stops */
-	bool syncing, stop;
+	bool syncing;
 	uint64_t nr_syncs;
 	uint64_t base;             /* journal seq when the committer started */
 	/* loop thread only */
-	int efd;
-	struct event *ev;
 	struct pmm_pending *head, *tail;
 };
 
@@ -54,24 +48,24 @@ static void *syncer_main(void *arg)
 {
 	struct pmm_committer *c = arg;
 
-	pthread_mutex_lock(&c->lock);
+	pthread_mutex_lock(&c->w.lock);
 	for (;;) {
 		uint64_t target, target_size;
 		int fd, r;
 
-		while (!c->stop && c->written == c->synced)
-			pthread_cond_wait(&c->cond, &c->lock);
+		while (!c->w.stop && c->written == c->synced)
+			pthread_cond_wait(&c->w.cond, &c->w.lock);
 		if (c->written == c->synced || c->error)
 			break;
 		target = c->written;
 		target_size = c->written_size;
 		fd = c->fd;
 		c->syncing = true;
-		pthread_mutex_unlock(&c->lock);
+		pthread_mutex_unlock(&c->w.lock);
 
 		r = fdatasync(fd) < 0 ? -errno : 0;
 
-		pthread_mutex_lock(&c->lock);
+		pthread_mutex_lock(&c->w.lock);
 		c->syncing = false;
 		c->nr_syncs++;
 		if (r < 0) {
@@ -80,14 +74,12 @@ static void *syncer_main(void *arg)
 			c->synced = target;
 			c->synced_size = target_size;
 		}
-		pthread_cond_broadcast(&c->cond);
-		/* wake the loop; an eventfd write cannot fail short of a bug */
-		if (eventfd_write(c->efd, 1) < 0)
-			pmm_log_err("syncer: cannot wake the loop: %m");
+		pthread_cond_broadcast(&c->w.cond);
+		pmm_worker_wake(&c->w);
 		if (r < 0)
 			break;
 	}
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&c->w.lock);
 	return NULL;
 }
 
@@ -106,11 +98,11 @@ static void complete(struct pmm_daemon *d)
 	uint64_t synced, synced_size;
 	int error, r;
 
-	pthread_mutex_lock(&c->lock);
+	pthread_mutex_lock(&c->w.lock);
 	synced = c->synced;
 	synced_size = c->synced_size;
 	error = c->error;
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&c->w.lock);
 
 	while (c->head && (c->head->seq <= synced || error)) {
 		struct pmm_pending *p = c->head;
@@ -161,28 +153,23 @@ static void maybe_snapshot(struct pmm_daemon *d)
 	if (!d->snapshot_every || d->journal.nr_records < d->snapshot_every || c->head || d->failed ||
 	    !pmm_jobs_idle(d))
 		return;
-	pthread_mutex_lock(&c->lock);
+	pthread_mutex_lock(&c->w.lock);
 	idle = !c->syncing && c->written == c->synced;
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&c->w.lock);
 	if (!idle)
 		return;
 	/* the syncer is idle and nothing is parked: the journal fd can be replaced */
 	if (pmm_snapshot_write(d) == 0) {
-		pthread_mutex_lock(&c->lock);
+		pthread_mutex_lock(&c->w.lock);
 		c->fd = d->journal.fd;
 		c->written_size = c->synced_size = d->journal.size;
-		pthread_mutex_unlock(&c->lock);
+		pthread_mutex_unlock(&c->w.lock);
 	}
 }
 
-static void efd_cb(evutil_socket_t fd, short what, void *arg)
+/* on the loop, after the syncer made records durable (or failed) */
+static void syncer_wake(struct pmm_daemon *d)
 {
-	struct pmm_daemon *d = arg;
-	eventfd_t v;
-
-	(void)what;
-	if (eventfd_read(fd, &v) < 0 && errno != EAGAIN)
-		pmm_log_warn("eventfd: %m");
 	pmm_model_lock(d);
 	complete(d);
 	maybe_snapshot(d);
@@ -202,34 +189,22 @@ int pmm_commit_start(struct pmm_daemon *d)
 
 	if (!c)
 		return -ENOMEM;
-	c->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (c->efd < 0) {
-		r = -errno;
+	r = pmm_worker_init(&c->w, d, syncer_wake);
+	if (r < 0) {
 		free(c);
 		return r;
 	}
-	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->cond, NULL);
 	c->fd = d->journal.fd;
 	c->written = c->synced = c->base = d->journal.next_seq - 1;
 	c->written_size = c->synced_size = d->journal.size;
-	c->ev = event_new(d->loop.base, c->efd, EV_READ | EV_PERSIST, efd_cb, d);
-	if (!c->ev || event_add(c->ev, NULL) < 0) {
-		r = -ENOMEM;
-		goto fail;
+	r = pmm_worker_run(&c->w, syncer_main, c);
+	if (r < 0) {
+		pmm_worker_fini(&c->w);
+		free(c);
+		return r;
 	}
-	r = -pthread_create(&c->thread, NULL, syncer_main, c);
-	if (r < 0)
-		goto fail;
-	c->started = true;
 	d->committer = c;
 	return 0;
-fail:
-	if (c->ev)
-		event_free(c->ev);
-	close(c->efd);
-	free(c);
-	return r;
 }
 
 /* Let the syncer make everything written durable, answer what waits, stop the thread. */
@@ -239,12 +214,7 @@ void pmm_commit_stop(struct pmm_daemon *d)
 
 	if (!c)
 		return;
-	pthread_mutex_lock(&c->lock);
-	c->stop = true;
-	pthread_cond_broadcast(&c->cond);
-	pthread_mutex_unlock(&c->lock);
-	if (c->started)
-		pthread_join(c->thread, NULL);
+	pmm_worker_stop(&c->w);
 	pmm_log_info("group commit: %llu journal records made durable by %llu fdatasyncs",
 		     (unsigned long long)(c->synced - c->base), (unsigned long long)c->nr_syncs);
 	if (d->bus)
@@ -255,10 +225,7 @@ void pmm_commit_stop(struct pmm_daemon *d)
 		c->head = p->next;
 		pending_free(p);
 	}
-	event_free(c->ev);
-	close(c->efd);
-	pthread_mutex_destroy(&c->lock);
-	pthread_cond_destroy(&c->cond);
+	pmm_worker_fini(&c->w);
 	free(c);
 	d->committer = NULL;
 }
@@ -269,9 +236,9 @@ uint64_t pmm_commit_nr_syncs(struct pmm_daemon *d)
 
 	if (!d->committer)
 		return 0;
-	pthread_mutex_lock(&d->committer->lock);
+	pthread_mutex_lock(&d->committer->w.lock);
 	n = d->committer->nr_syncs;
-	pthread_mutex_unlock(&d->committer->lock);
+	pthread_mutex_unlock(&d->committer->w.lock);
 	return n;
 }
 
@@ -331,10 +298,10 @@ int pmm_request_finish(struct pmm_daemon *d, sd_bus_message *call, sd_bus_messag
 	else
 		c->head = p;
 	c->tail = p;
-	pthread_mutex_lock(&c->lock);
+	pthread_mutex_lock(&c->w.lock);
 	c->written = last;
 	c->written_size = d->journal.size;
-	pthread_cond_signal(&c->cond);
-	pthread_mutex_unlock(&c->lock);
+	pthread_cond_signal(&c->w.cond);
+	pthread_mutex_unlock(&c->w.lock);
 	return 1;
 }

@@ -516,6 +516,32 @@ int pmm_loop_rearm(struct pmm_daemon *d);
 int pmm_loop_run(struct pmm_daemon *d);
 void pmm_loop_fini(struct pmm_daemon *d);
 
+/*
+ * worker.c: a thread beside the loop (the syncer of commit.c, the job worker of jobs.c). Its
+ * owner's shared state is under lock, the thread sleeps on cond, and it tells the loop through
+ * an eventfd: pmm_worker_wake() from the thread makes wake(d) run on the loop thread.
+ * Invariant: stop only goes false -> true (under lock); once set, the thread leaves its loop
+ * and pmm_worker_stop() returns after it has ended.
+ */
+struct pmm_worker {
+	pthread_t thread;
+	bool started;
+	bool stop;                       /* under lock */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int efd;                         /* thread -> loop */
+	struct event *ev;
+	void (*wake)(struct pmm_daemon *d);
+	struct pmm_daemon *d;
+};
+
+int pmm_worker_init(struct pmm_worker *w, struct pmm_daemon *d, void (*wake)(struct pmm_daemon *d));
+int pmm_worker_run(struct pmm_worker *w, void *(*fn)(void *), void *arg);
+void pmm_worker_wake(struct pmm_worker *w);
+bool pmm_worker_stopping(struct pmm_worker *w);
+void pmm_worker_stop(struct pmm_worker *w);
+void pmm_worker_fini(struct pmm_worker *w);
+
 /* ------------------------------------------------------------------ context */
 
 struct pmm_daemon {

@@ -15,7 +15,6 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <string.h>
-#include <sys/eventfd.h>
 
 #include <event2/event.h>
 
@@ -46,16 +45,11 @@ struct pmm_job {
 };
 
 struct pmm_jobs {
-	pthread_t thread;
-	bool started;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	struct pmm_worker w;           /* the worker; w.lock guards what follows */
 	struct pmm_job *queue;         /* FIFO: waiting, running and finished-not-yet-answered */
 	struct pmm_job *running;
-	bool stop;
 	uint64_t next_temp;
-	int efd;                       /* worker → loop: a job finished */
-	struct event *ev, *timer;
+	struct event *timer;
 };
 
 /* ---------------------------------------------------------------- model lock */
@@ -97,19 +91,15 @@ void pmm_model_unlock(struct pmm_daemon *d)
 
 /* ---------------------------------------------------------------- worker */
 
-static bool stop_requested(struct pmm_jobs *js)
-{
-	bool stop;
-
-	pthread_mutex_lock(&js->lock);
-	stop = js->stop;
-	pthread_mutex_unlock(&js->lock);
-	return stop;
-}
-
-/* Run one operation of a job step by step; the model lock is held for one step at a time. */
+/*
+ * Run one operation of a job step by step; the model lock is held for one step at a time. A
+ * stop undoes an operation at its next step boundary, except an add's auto-online
+ * (!stoppable): the add it belongs to is done and acknowledged with it, as the kernel's
+ * add_memory() + online is one act under device_hotplug_lock. Cancelling it would leave an
+ * added range whose blocks the request asked to be online.
+ */
 static int run_op(struct pmm_daemon *d, struct pmm_jobs *js, struct pmm_job *job, unsigned int i,
-		  char *why, size_t len, enum mm_cause *cause)
+		  bool stoppable, char *why, size_t len, enum mm_cause *cause)
 {
 	struct pmm_work w;
 	int r;
@@ -121,7 +111,7 @@ static int run_op(struct pmm_daemon *d, struct pmm_jobs *js, struct pmm_job *job
 	pmm_model_unlock(d);
 	while (r >= 0) {
 		pmm_model_lock(d);
-		if (stop_requested(js)) {
+		if (stoppable && pmm_worker_stopping(&js->w)) {
 			pmm_work_abort(d, &w);
 			r = -ECANCELED;
 		} else {
@@ -132,9 +122,9 @@ static int run_op(struct pmm_daemon *d, struct pmm_jobs *js, struct pmm_job *job
 			*cause = d->cause;
 		}
 		pmm_model_unlock(d);
-		pthread_mutex_lock(&js->lock);
+		pthread_mutex_lock(&js->w.lock);
 		job->done = w.done;
-		pthread_mutex_unlock(&js->lock);
+		pthread_mutex_unlock(&js->w.lock);
 		if (r == 0)
 			break;
 		if (d->step_delay_us)
@@ -160,42 +150,42 @@ static void *worker_main(void *arg)
 	struct pmm_daemon *d = arg;
 	struct pmm_jobs *js = d->jobs;
 
-	pthread_mutex_lock(&js->lock);
+	pthread_mutex_lock(&js->w.lock);
 	for (;;) {
 		struct pmm_job *job = NULL;
 		int r;
 
-		while (!js->stop && !(job = first_waiting(js)))
-			pthread_cond_wait(&js->cond, &js->lock);
-		if (js->stop)
+		while (!js->w.stop && !(job = first_waiting(js)))
+			pthread_cond_wait(&js->w.cond, &js->w.lock);
+		if (js->w.stop)
 			break;          /* pmm_jobs_stop() answers what still waits */
 		js->running = job;
 		job->started = true;
 		job->cur = 0;
 		job->done = 0;
-		pthread_mutex_unlock(&js->lock);
+		pthread_mutex_unlock(&js->w.lock);
 
-		r = run_op(d, js, job, 0, job->why, sizeof(job->why), &job->cause);
+		r = run_op(d, js, job, 0, true, job->why, sizeof(job->why), &job->cause);
 		job->err = r;
 		if (r >= 0 && job->nops > 1) {
 			enum mm_cause ignored;
 
-			pthread_mutex_lock(&js->lock);
+			pthread_mutex_lock(&js->w.lock);
 			job->cur = 1;
 			job->done = 0;
-			pthread_mutex_unlock(&js->lock);
+			pthread_mutex_unlock(&js->w.lock);
 			/* auto-online: a failure does not undo the add (add_memory_resource()) */
-			if (run_op(d, js, job, 1, job->auto_why, sizeof(job->auto_why), &ignored) < 0)
+			if (run_op(d, js, job, 1, false, job->auto_why, sizeof(job->auto_why),
+				   &ignored) < 0)
 				job->auto_online_failed = true;
 		}
 
-		pthread_mutex_lock(&js->lock);
+		pthread_mutex_lock(&js->w.lock);
 		job->finished = true;
 		js->running = NULL;
-		if (eventfd_write(js->efd, 1) < 0)
-			pmm_log_err("worker: cannot wake the loop: %m");
+		pmm_worker_wake(&js->w);
 	}
-	pthread_mutex_unlock(&js->lock);
+	pthread_mutex_unlock(&js->w.lock);
 	return NULL;
 }
 
@@ -227,7 +217,7 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	pthread_mutex_lock(&js->lock);
+	pthread_mutex_lock(&js->w.lock);
 	job = js->running;
 	if (job) {
 		op = job_op_name(job, job->cur);
@@ -241,7 +231,7 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 		else
 			job->reported = key;
 	}
-	pthread_mutex_unlock(&js->lock);
+	pthread_mutex_unlock(&js->w.lock);
 	/* done == total is the completion's to say */
 	if (op && done < total) {
 		emit_progress(d, op, start, size, done, total);
@@ -367,25 +357,21 @@ static void job_complete(struct pmm_daemon *d, struct pmm_job *job)
 	}
 }
 
-static void efd_cb(evutil_socket_t fd, short what, void *arg)
+/* on the loop, after the worker finished a job: answer every finished job, in queue order */
+static void worker_wake(struct pmm_daemon *d)
 {
-	struct pmm_daemon *d = arg;
 	struct pmm_jobs *js = d->jobs;
-	eventfd_t v;
 
-	(void)what;
-	if (eventfd_read(fd, &v) < 0 && errno != EAGAIN)
-		pmm_log_warn("eventfd: %m");
 	pmm_model_lock(d);
 	for (;;) {
 		struct pmm_job *job;
 
-		pthread_mutex_lock(&js->lock);
+		pthread_mutex_lock(&js->w.lock);
 		for (job = js->queue; job && !job->finished; job = job->next)
 			;
 		if (job)
 			job_unlink(js, job);
-		pthread_mutex_unlock(&js->lock);
+		pthread_mutex_unlock(&js->w.lock);
 		if (!job)
 			break;
 		job_complete(d, job);
@@ -412,7 +398,7 @@ bool pmm_jobs_busy(struct pmm_daemon *d, uint64_t start, uint64_t size, char *wh
 
 	if (!js)
 		return false;
-	pthread_mutex_lock(&js->lock);
+	pthread_mutex_lock(&js->w.lock);
 	for (job = js->queue; job; job = job->next)
 		if (start < job->start + job->size && job->start < start + size) {
 			busy = true;
@@ -423,7 +409,7 @@ bool pmm_jobs_busy(struct pmm_daemon *d, uint64_t start, uint64_t size, char *wh
 					 job->ops[0].kind == PMM_OP_ONLINE ? "onlined" : "offlined");
 			break;
 		}
-	pthread_mutex_unlock(&js->lock);
+	pthread_mutex_unlock(&js->w.lock);
 	return busy;
 }
 
@@ -459,15 +445,15 @@ int pmm_jobs_submit(struct pmm_daemon *d, sd_bus_message *m, const struct pmm_op
 		job->ops[job->nops++] = *auto_online;
 	job->start = op->start;
 	job->size = op->size;
-	pthread_mutex_lock(&js->lock);
+	pthread_mutex_lock(&js->w.lock);
 	if (op->kind == PMM_OP_ADD_MEMORY)
 		job->temp_pub = PMM_PUB_TEMP + js->next_temp++;
 	for (p = &js->queue; *p; p = &(*p)->next)
 		;
 	*p = job;
 	idle = !js->running;
-	pthread_cond_signal(&js->cond);
-	pthread_mutex_unlock(&js->lock);
+	pthread_cond_signal(&js->w.cond);
+	pthread_mutex_unlock(&js->w.lock);
 	if (idle)
 		emit_progress(d, pmm_op_name(op->kind), op->start, op->size, 0, op->size);
 	return 1;
@@ -481,9 +467,9 @@ bool pmm_jobs_idle(struct pmm_daemon *d)
 
 	if (!js)
 		return true;
-	pthread_mutex_lock(&js->lock);
+	pthread_mutex_lock(&js->w.lock);
 	idle = !js->queue;
-	pthread_mutex_unlock(&js->lock);
+	pthread_mutex_unlock(&js->w.lock);
 	return idle;
 }
 
@@ -495,41 +481,35 @@ int pmm_jobs_start(struct pmm_daemon *d)
 
 	if (!js)
 		return -ENOMEM;
-	js->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (js->efd < 0) {
-		r = -errno;
+	r = pmm_worker_init(&js->w, d, worker_wake);
+	if (r < 0) {
 		free(js);
 		return r;
 	}
-	pthread_mutex_init(&js->lock, NULL);
-	pthread_cond_init(&js->cond, NULL);
-	js->ev = event_new(d->loop.base, js->efd, EV_READ | EV_PERSIST, efd_cb, d);
 	js->timer = event_new(d->loop.base, -1, EV_PERSIST, timer_cb, d);
-	if (!js->ev || !js->timer || event_add(js->ev, NULL) < 0 || event_add(js->timer, &tv) < 0) {
+	if (!js->timer || event_add(js->timer, &tv) < 0) {
 		r = -ENOMEM;
 		goto fail;
 	}
 	d->jobs = js;
-	r = -pthread_create(&js->thread, NULL, worker_main, d);
+	r = pmm_worker_run(&js->w, worker_main, d);
 	if (r < 0) {
 		d->jobs = NULL;
 		goto fail;
 	}
-	js->started = true;
 	return 0;
 fail:
-	if (js->ev)
-		event_free(js->ev);
 	if (js->timer)
 		event_free(js->timer);
-	close(js->efd);
+	pmm_worker_fini(&js->w);
 	free(js);
 	return r;
 }
 
 /*
  * Stop: the running job undoes its steps at the next step boundary (nothing of it was
- * journaled); it and every queued job are answered with an error.
+ * journaled), unless it is an add's auto-online, which ends first (run_op()); every job
+ * not finished is answered with an error.
  */
 void pmm_jobs_stop(struct pmm_daemon *d)
 {
@@ -537,12 +517,7 @@ void pmm_jobs_stop(struct pmm_daemon *d)
 
 	if (!js)
 		return;
-	pthread_mutex_lock(&js->lock);
-	js->stop = true;
-	pthread_cond_broadcast(&js->cond);
-	pthread_mutex_unlock(&js->lock);
-	if (js->started)
-		pthread_join(js->thread, NULL);
+	pmm_worker_stop(&js->w);
 	while (js->queue) {
 		struct pmm_job *job = js->queue;
 
@@ -556,11 +531,8 @@ void pmm_jobs_stop(struct pmm_daemon *d)
 			job_complete(d, job);
 		job_free(job);
 	}
-	event_free(js->ev);
 	event_free(js->timer);
-	close(js->efd);
-	pthread_mutex_destroy(&js->lock);
-	pthread_cond_destroy(&js->cond);
+	pmm_worker_fini(&js->w);
 	free(js);
 	d->jobs = NULL;
 }
