@@ -93,7 +93,7 @@ struct page *mm_pfn_to_page(const struct mm_model *mm, uint64_t pfn)
 {
 	if (__builtin_expect(mm->mem_model != &memory_model_vmemmap, 0))
 		return mm_pfn_to_page_slow(mm, pfn);
-	return vmemmap_pfn_valid(mm, pfn) ? vmemmap_pfn_to_page(mm, pfn) : NULL;
+	return vmemmap_pfn_to_page_checked(mm, pfn);
 }
 
 uint64_t mm_page_to_pfn(const struct mm_model *mm, const struct page *page)

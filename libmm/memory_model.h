@@ -43,28 +43,47 @@ static inline uint64_t vmemmap_page_to_pfn(const struct mm_model *mm, const stru
  * inline: the EXTREME root (allocated: the model reserved every root pointer), the section's
  * HAS_MEM_MAP, then early sections whole or the subsection bit. A few L1-resident loads that
  * the CPU resolves beside the struct page load they guard.
+ *
+ * The model's geometry is read before anything is tested: loads that happen on every call are
+ * loop invariants the compiler hoists out of a caller's loop, where loads behind a branch are
+ * repeated on every iteration. A loop of lookups then spends its instruction window on the
+ * lookups, so as many of their cache misses overlap as with a plain array (bench/bench-pfn.c).
  */
 static inline bool vmemmap_pfn_valid(const struct mm_model *mm, uint64_t pfn)
 {
-	uint64_t nr = pfn >> mm->geo.pfn_section_shift;
+	const uint64_t max_pfn = mm->geo.max_pfn, root_mask = mm->sections_per_root_alloc - 1;
+	const uint64_t sub_mask = mm->geo.pages_per_section - 1;
+	const unsigned int root_shift = mm->pfn_root_shift, sec_shift = mm->geo.pfn_section_shift;
+	const unsigned int sub_shift = SUBSECTION_SHIFT - mm->geo.page_shift;
+	struct mem_section *const *roots = mm->mem_section;
 	const struct mem_section *root, *ms;
 	unsigned long w;
 	unsigned int idx;
 
-	if (pfn >= mm->geo.max_pfn)
+	if (pfn >= max_pfn)
 		return false;
-	root = mm->mem_section[pfn >> mm->pfn_root_shift];
+	root = roots[pfn >> root_shift];
 	if (!root)
 		return false;
-	ms = &root[nr & (mm->sections_per_root_alloc - 1)];
+	ms = &root[(pfn >> sec_shift) & root_mask];
 	w = ms->section_mem_map;
 	if (!(w & SECTION_HAS_MEM_MAP))
 		return false;
 	if (w & SECTION_IS_EARLY)
 		return true;
-	idx = (unsigned int)((pfn & (mm->geo.pages_per_section - 1)) >>
-			     (SUBSECTION_SHIFT - mm->geo.page_shift));
+	idx = (unsigned int)((pfn & sub_mask) >> sub_shift);
 	return (ms->usage->subsection_map[idx / BITS_PER_LONG] >> (idx % BITS_PER_LONG)) & 1UL;
+}
+
+/*
+ * pfn_valid() ? pfn_to_page() : NULL, the address computed first so that every load of the
+ * model's geometry is unconditional (see above).
+ */
+static inline struct page *vmemmap_pfn_to_page_checked(const struct mm_model *mm, uint64_t pfn)
+{
+	struct page *page = vmemmap_pfn_to_page(mm, pfn);
+
+	return vmemmap_pfn_valid(mm, pfn) ? page : NULL;
 }
 
 /* ----------------------------------------------------------------- FLATMEM */
