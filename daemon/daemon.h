@@ -217,7 +217,14 @@ struct pmm_journal {
 	int dir_fd;
 	uint64_t next_seq;
 	uint64_t size;           /* bytes on disk, all durable */
-	char *buf;               /* records appended, not yet written */
+	/*
+	 * The records of the request being made, not yet written: operations until
+	 * pmm_journal_write() frames them (every record but a request's last carries "more", so
+	 * replay applies a request whole or, if the file ends inside it, not at all).
+	 */
+	struct pmm_op *pend;
+	size_t nr_pend, cap_pend;
+	char *buf;               /* their text, built by pmm_journal_write() */
 	size_t buf_len, buf_cap;
 	uint64_t nr_records;     /* operation records in the file (for snapshot decisions) */
 	/*

@@ -7,7 +7,10 @@
  * format version and the model's identity (arch, memory model, block size, boot memory); a
  * journal written for another configuration is refused. Every other record is one primitive
  * operation (struct pmm_op). A request's records are written and fdatasync'ed before its reply,
- * so what was acknowledged survives a crash; at start-up the records are replayed through the
+ * so what was acknowledged survives a crash. A request of several records (an add and its
+ * auto-online, an online in runs of zones) marks all but its last with "more": replay applies
+ * them together or, when the file ends before the last, refuses to start rather than half
+ * apply a request nobody saw acknowledged. At start-up the records are replayed through the
  * same pmm_backend_apply() the live requests use. Anything unexpected (bad CRC, bad sequence,
  * truncated last line, a record that fails to replay) stops the daemon: garbage is never
  * replayed.
@@ -688,10 +691,56 @@ int pmm_journal_restart(struct pmm_daemon *d, uint64_t base)
  * Records the snapshot already holds are checked but not applied again. *last receives the
  * seq of the last record in the file.
  */
+/* the records of one request read so far ("more" set), applied once its last record is read */
+struct held_request {
+	json_object **rec;
+	size_t nr, cap;
+	uint64_t first_seq, offset;  /* of the first of them */
+};
+
+static bool record_has_more(json_object *o)
+{
+	json_object *f;
+
+	return json_object_object_get_ex(o, "more", &f) && json_object_get_boolean(f);
+}
+
+static void held_drop(struct held_request *h)
+{
+	for (size_t i = 0; i < h->nr; i++)
+		json_object_put(h->rec[i]);
+	h->nr = 0;
+}
+
+static int held_push(struct held_request *h, struct pmm_records *rd, json_object *o)
+{
+	if (h->nr == h->cap) {
+		size_t ncap = h->cap ? 2 * h->cap : 4;
+		json_object **n = realloc(h->rec, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		h->rec = n;
+		h->cap = ncap;
+	}
+	if (!h->nr) {
+		h->first_seq = pmm_records_seq(rd);
+		h->offset = rd->cur;
+	}
+	h->rec[h->nr++] = o;
+	return 0;
+}
+
+/*
+ * Replay the journal after the snapshot. A request's records are applied together once its
+ * last one is read: a file that ends inside a request (its write never completed, so it was
+ * never acknowledged) is refused like a torn line, never half replayed.
+ */
 static int journal_replay(struct pmm_daemon *d, FILE *f, uint64_t snap_seq, uint64_t *last,
 			  char **errmsg)
 {
 	struct pmm_journal *j = &d->journal;
+	struct held_request held = { 0 };
 	struct pmm_records *rd = NULL;
 	json_object *o;
 	char why[256];
@@ -722,17 +771,44 @@ static int journal_replay(struct pmm_daemon *d, FILE *f, uint64_t snap_seq, uint
 			have_header = true;
 			continue;
 		}
-		if (pmm_records_seq(rd) > snap_seq)
-			r = pmm_records_apply(rd, d, o, false);
-		json_object_put(o);
+		r = held_push(&held, rd, o);
+		if (r < 0) {
+			json_object_put(o);
+			break;
+		}
+		if (record_has_more(o))
+			continue;
+		/* a snapshot is only taken between requests: a request is all before it or all after */
+		for (size_t i = 0; i < held.nr && r >= 0; i++)
+			if (held.first_seq + i > snap_seq)
+				r = pmm_records_apply(rd, d, held.rec[i], false);
+		j->nr_records += held.nr;
+		held_drop(&held);
 		if (r < 0)
 			break;
-		j->nr_records++;
 	}
+	if (r < 0 && held.nr && *errmsg) {
+		/* damage inside a request: what to keep ends where the request starts */
+		char *m = NULL;
+
+		if (asprintf(&m, "%s (it belongs to a request that starts at byte %llu)", *errmsg,
+			     (unsigned long long)held.offset) >= 0) {
+			free(*errmsg);
+			*errmsg = m;
+		}
+	}
+	if (r == 0 && held.nr)
+		r = pmm_records_fail(rd,
+				     "the file ends inside a request: records %llu to %llu are the start of one whose last record is missing (a write that never completed, so never acknowledged); to start, cut them off: truncate -s %llu %s",
+				     (unsigned long long)held.first_seq,
+				     (unsigned long long)(held.first_seq + held.nr - 1),
+				     (unsigned long long)held.offset, j->path);
 	if (r == 0) {
 		*last = pmm_records_seq(rd);
 		j->size = (uint64_t)ftello(f);
 	}
+	held_drop(&held);
+	free(held.rec);
 	pmm_records_close(rd);
 	return r;
 }
@@ -834,34 +910,53 @@ int pmm_journal_reserve(struct pmm_journal *j)
 
 int pmm_journal_append(struct pmm_journal *j, const struct pmm_op *op)
 {
-	json_object *o = pmm_op_to_json(op);
-	uint64_t seq = j->next_seq;
-	size_t i;
-	int r;
+	if (j->nr_pend == j->cap_pend) {
+		size_t ncap = j->cap_pend ? 2 * j->cap_pend : 4;
+		struct pmm_op *n = realloc(j->pend, ncap * sizeof(*n));
 
-	if (!o)
-		return -ENOMEM;
-	/* records already buffered take the sequence numbers before this one */
-	for (i = 0; i < j->buf_len; i++)
-		if (j->buf[i] == '\n')
-			seq++;
-	r = pmm_records_put(&j->buf, &j->buf_len, &j->buf_cap, o, seq);
-	json_object_put(o);
-	return r;
+		if (!n)
+			return -ENOMEM;
+		j->pend = n;
+		j->cap_pend = ncap;
+	}
+	j->pend[j->nr_pend++] = *op;
+	return 0;
+}
+
+/* The pending records as text: consecutive seqs, "more" on all but the request's last. */
+static int journal_frame(struct pmm_journal *j)
+{
+	j->buf_len = 0;
+	for (size_t i = 0; i < j->nr_pend; i++) {
+		json_object *o = pmm_op_to_json(&j->pend[i]);
+		int r;
+
+		if (!o)
+			return -ENOMEM;
+		if (i + 1 < j->nr_pend)
+			json_object_object_add(o, "more", json_object_new_boolean(1));
+		r = pmm_records_put(&j->buf, &j->buf_len, &j->buf_cap, o, j->next_seq + i);
+		json_object_put(o);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 int pmm_journal_write(struct pmm_journal *j, uint64_t *last)
 {
-	size_t done = 0, i;
-	uint64_t n = 0;
+	uint64_t n = j->nr_pend;
+	size_t done = 0;
 	int r;
 
-	for (i = 0; i < j->buf_len; i++)
-		if (j->buf[i] == '\n')
-			n++;
 	*last = j->next_seq + n - 1;
-	if (j->buf_len == 0)
+	if (n == 0)
 		return 0;
+	r = journal_frame(j);
+	if (r < 0) {
+		pmm_journal_discard(j);
+		return r;
+	}
 	while (done < j->buf_len) {
 		ssize_t w = write(j->fd, j->buf + done, j->buf_len - done);
 
@@ -873,7 +968,7 @@ int pmm_journal_write(struct pmm_journal *j, uint64_t *last)
 			if (ftruncate(j->fd, (off_t)j->size) < 0)
 				pmm_log_err("journal %s: cannot truncate back to %llu bytes: %m",
 					    j->path, (unsigned long long)j->size);
-			j->buf_len = 0;
+			pmm_journal_discard(j);
 			return r;
 		}
 		done += (size_t)w;
@@ -881,7 +976,7 @@ int pmm_journal_write(struct pmm_journal *j, uint64_t *last)
 	j->size += j->buf_len;
 	j->next_seq += n;
 	j->nr_records += n;
-	j->buf_len = 0;
+	pmm_journal_discard(j);
 	return 0;
 }
 
@@ -932,6 +1027,7 @@ int pmm_journal_online(struct pmm_daemon *d, uint64_t start, uint64_t size,
 
 void pmm_journal_discard(struct pmm_journal *j)
 {
+	j->nr_pend = 0;
 	j->buf_len = 0;
 }
 
@@ -942,6 +1038,7 @@ void pmm_journal_close(struct pmm_journal *j)
 	if (j->dir_fd >= 0)
 		close(j->dir_fd);
 	free(j->path);
+	free(j->pend);
 	free(j->buf);
 	memset(j, 0, sizeof(*j));
 	j->fd = -1;

@@ -347,6 +347,117 @@ static void test_replay(void)
 	free(orig);
 }
 
+/*
+ * A request of two records (an add and its auto-online): the first carries "more". Replay
+ * applies both; a file that ends after the first is refused with the offset to cut it at, and
+ * cut there, the journal replays to the state before the request.
+ */
+static void test_request_framing(void)
+{
+	struct pmm_op add = { .kind = PMM_OP_ADD_MEMORY, .start = 24 * G, .size = 256 * M };
+	struct pmm_op on = { .kind = PMM_OP_ONLINE, .start = 24 * G, .size = 256 * M,
+			     .online_type = MMOP_ONLINE_MOVABLE };
+	struct digest before, with, after;
+	struct pmm_daemon d;
+	char *err = NULL, *orig = NULL, *last, *first, *hint, *prev;
+	size_t len = 0, prev_len = 0;
+	int r;
+
+	prev = read_all(journal_path, &prev_len);   /* put back at the end for test_snapshot() */
+	r = daemon_open(&d, NULL, &err);
+	is(r, 0, "framing: the journal opens (%s)", err ? err : "ok");
+	free(err);
+	err = NULL;
+	if (r) {
+		daemon_close(&d);
+		free(prev);
+		return;
+	}
+	take_digest(&d, &before);
+	r = pmm_backend_apply(&d, &add);
+	if (!r)
+		r = pmm_backend_apply(&d, &on);
+	if (!r)
+		r = pmm_journal_append(&d.journal, &add);
+	if (!r)
+		r = pmm_journal_append(&d.journal, &on);
+	if (!r)
+		r = pmm_journal_commit(&d.journal);
+	is(r, 0, "framing: add + online journaled as one request");
+	take_digest(&d, &with);
+	daemon_close(&d);
+
+	orig = read_all(journal_path, &len);
+	last = orig && len > 1 ? orig + len - 1 : NULL;
+	while (last && last > orig && last[-1] != '\n')
+		last--;                                  /* start of the online record */
+	first = last && last > orig ? last - 1 : NULL;
+	while (first && first > orig && first[-1] != '\n')
+		first--;                                 /* start of the add record */
+	ok(first && strstr(first, "\"more\":true") && strstr(first, "\"more\":true") < last &&
+	   !strstr(last, "\"more\""), "framing: the add says \"more\", the online (the last) does not");
+	if (!first) {
+		free(orig);
+		free(prev);
+		return;
+	}
+
+	r = daemon_open(&d, NULL, &err);
+	is(r, 0, "framing: the whole request replays (%s)", err ? err : "ok");
+	if (!r) {
+		take_digest(&d, &after);
+		ok(!memcmp(&after.st, &with.st, sizeof(after.st)) && after.blocks == with.blocks,
+		   "framing: ... with the add and the online");
+	}
+	free(err);
+	err = NULL;
+	daemon_close(&d);
+
+	/* the file ends after the add: refused, with the offset of the request's first record */
+	write_file(journal_path, orig, (size_t)(last - orig));
+	r = daemon_open(&d, NULL, &err);
+	hint = NULL;
+	if (err && asprintf(&hint, "truncate -s %zu %s", (size_t)(first - orig), journal_path) < 0)
+		hint = NULL;
+	ok(r < 0 && err && strstr(err, "ends inside a request") && hint && strstr(err, hint),
+	   "framing: a journal that ends inside a request is refused, never half replayed: %s",
+	   err ? err : "(accepted)");
+	free(hint);
+	free(err);
+	err = NULL;
+	daemon_close(&d);
+
+	/* the request's last record torn: the message says where the request starts */
+	write_file(journal_path, orig, len - 5);
+	r = daemon_open(&d, NULL, &err);
+	hint = NULL;
+	if (asprintf(&hint, "request that starts at byte %zu", (size_t)(first - orig)) < 0)
+		hint = NULL;
+	ok(r < 0 && err && strstr(err, "truncated") && hint && strstr(err, hint),
+	   "framing: a torn last record of a request names where the request starts: %s",
+	   err ? err : "(accepted)");
+	free(hint);
+	free(err);
+	err = NULL;
+	daemon_close(&d);
+
+	/* cut where the message says: the state before the request */
+	write_file(journal_path, orig, (size_t)(first - orig));
+	r = daemon_open(&d, NULL, &err);
+	is(r, 0, "framing: cut at the request's start, the journal replays (%s)", err ? err : "ok");
+	if (!r) {
+		take_digest(&d, &after);
+		ok(!memcmp(&after.st, &before.st, sizeof(after.st)) && after.blocks == before.blocks &&
+		   after.ranges == before.ranges, "framing: ... to the state before the request");
+	}
+	free(err);
+	daemon_close(&d);
+	if (prev)
+		write_file(journal_path, prev, prev_len);
+	free(prev);
+	free(orig);
+}
+
 static void copy_file(const char *from, const char *to)
 {
 	size_t len;
@@ -526,6 +637,7 @@ int main(void)
 	test_crc();
 	test_records();
 	test_replay();
+	test_request_framing();
 	test_snapshot();
 	if (!getenv("PMM_TEST_KEEP")) cleanup();
 	return tap_done();
