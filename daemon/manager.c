@@ -986,9 +986,11 @@ static int method_lookup_pfn(sd_bus_message *m, void *userdata, sd_bus_error *er
 	if (info.zone >= 0 &&
 	    (r = append_entry(reply, PMM_J_ZONE, "s", mm_zone_name((enum mm_zone_type)info.zone))) < 0)
 		return r;
-	if ((r = append_entry(reply, PMM_J_NODE, "i", info.nid)) < 0 ||
-	    (r = append_entry(reply, PMM_J_REFCOUNT, "i", info.refcount)) < 0 ||
-	    (r = append_flags(reply, info.flag_names)) < 0 ||
+	/* node and refcount are a struct page's: none in a hole, none read from a poisoned one */
+	if (info.zone >= 0 && ((r = append_entry(reply, PMM_J_NODE, "i", info.nid)) < 0 ||
+			       (r = append_entry(reply, PMM_J_REFCOUNT, "i", info.refcount)) < 0))
+		return r;
+	if ((r = append_flags(reply, info.flag_names)) < 0 ||
 	    (r = append_entry(reply, PMM_J_MEMMAP, "s", pmm_memmap_location_name(info.memmap))) < 0)
 		return r;
 	if (info.pgmap) {

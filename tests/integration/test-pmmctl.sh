@@ -321,11 +321,12 @@ jq_is '[.pfn, .valid, .online, .section, .subsection, .block, .zone, .node, .mem
 	"pfn 0x100000 (4G): boot RAM, block 32, Normal, memmap boot, pgmap null"
 pm --json pfn $((3 * G / 4096 + 5))
 jq_is keys_unsorted "$K_PFN" "pfn in the PCI hole: the same fields"
-jq_is '[.valid, .online, .block, .zone, .flags, .memmap, .pgmap]' '[false,false,null,null,[],"none",null]' \
-	"pfn in the hole: invalid, block/zone/pgmap null, flags [], memmap none"
+jq_is '[.valid, .online, .block, .zone, .node, .refcount, .flags, .memmap, .pgmap]' \
+	'[false,false,null,null,null,null,[],"none",null]' \
+	"pfn in the hole: invalid, block/zone/node/refcount/pgmap null, flags [], memmap none"
 pm --json pfn $((12416 * M / 4096))
-jq_is '[.valid, .online, .block, .zone, .memmap]' '[true,false,97,null,"ram"]' \
-	"pfn of an offline hot-added block: valid, not online, zone null, memmap in RAM"
+jq_is '[.valid, .online, .block, .zone, .node, .refcount, .memmap]' '[true,false,97,null,null,null,"ram"]' \
+	"pfn of an offline hot-added block: valid, not online, no initialised page (zone, node, refcount null), memmap in RAM"
 pm pfn 0x100000
 [ "$RC" -eq 0 ] && grep -qx '        pfn: 0x100000' <<<"$OUT" && grep -qx '       zone: Normal' <<<"$OUT" &&
 	grep -qx '     memmap: boot' <<<"$OUT" && grep -qx '      pgmap: -' <<<"$OUT" && [ "$(wc -l <<<"$OUT")" -eq 12 ]

@@ -462,8 +462,9 @@ static char *ref_state(struct world *w)
 		if (mm_lookup_pfn(w->ref.mm, w->pfns[i], &info) < 0)
 			snprintf(line, sizeof(line), "pfn 0x%" PRIx64 ": error", w->pfns[i]);
 		else
+			/* LookupPfn has no refcount without an initialised struct page: -1 below */
 			snprintf(line, sizeof(line), "pfn 0x%" PRIx64 ": refcount %d online %d",
-				 w->pfns[i], info.refcount, (int)info.online);
+				 w->pfns[i], info.zone >= 0 ? info.refcount : -1, (int)info.online);
 		if (str_append(&buf, &len, line) < 0)
 			goto fail;
 	}
