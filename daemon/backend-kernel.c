@@ -34,6 +34,7 @@
 #include <json-c/json.h>
 
 #include "backend-kernel.h"
+#include "array.h"
 #include "daemon.h"
 #include "pmm-json-fields.h"
 #include "pmm-names.h"
@@ -48,15 +49,8 @@ struct id_list {
 
 static int id_push(struct id_list *l, uint64_t id)
 {
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 256;
-		uint64_t *nv = realloc(l->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		l->v = nv;
-		l->cap = ncap;
-	}
+	if (PMM_ARRAY_RESERVE(l->v, l->cap, l->n + 1, 256) < 0)
+		return -ENOMEM;
 	l->v[l->n++] = id;
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "backend-kernel.h"
+#include "array.h"
 #include "daemon.h"
 #include "size.h"
 
@@ -333,15 +334,8 @@ static int collect_folio_span(const struct mm_range_info *r, void *arg)
 
 	if (!r->device || r->align <= s->page_size)
 		return 0;
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 8;
-		void *nv = realloc(s->v, ncap * sizeof(*s->v));
-
-		if (!nv)
-			return -ENOMEM;
-		s->v = nv;
-		s->cap = ncap;
-	}
+	if (PMM_ARRAY_RESERVE(s->v, s->cap, s->n + 1, 8) < 0)
+		return -ENOMEM;
 	s->v[s->n].first = r->start >> s->page_shift;
 	s->v[s->n].end = (r->start + r->size) >> s->page_shift;
 	s->v[s->n].nr = r->align >> s->page_shift;

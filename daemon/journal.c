@@ -24,6 +24,7 @@
 
 #include <json-c/json.h>
 
+#include "array.h"
 #include "daemon.h"
 #include "size.h"
 
@@ -334,18 +335,8 @@ int pmm_records_put(char **buf, size_t *len, size_t *cap, json_object *rec, uint
 		return -ENOMEM;
 	tlen = strlen(text);
 	need = *len + 9 + tlen + 1 + 1;
-	if (need > *cap) {
-		size_t ncap = *cap ? *cap : 512;
-		char *nb;
-
-		while (ncap < need)
-			ncap *= 2;
-		nb = realloc(*buf, ncap);
-		if (!nb)
-			return -ENOMEM;
-		*buf = nb;
-		*cap = ncap;
-	}
+	if (PMM_ARRAY_RESERVE(*buf, *cap, need, 512) < 0)
+		return -ENOMEM;
 	crc = pmm_crc32(0, text, tlen);
 	*len += (size_t)snprintf(*buf + *len, *cap - *len, "%08" PRIx32 " %s\n", crc, text);
 	return 0;
@@ -714,15 +705,8 @@ static void held_drop(struct held_request *h)
 
 static int held_push(struct held_request *h, struct pmm_records *rd, json_object *o)
 {
-	if (h->nr == h->cap) {
-		size_t ncap = h->cap ? 2 * h->cap : 4;
-		json_object **n = realloc(h->rec, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		h->rec = n;
-		h->cap = ncap;
-	}
+	if (PMM_ARRAY_RESERVE(h->rec, h->cap, h->nr + 1, 4) < 0)
+		return -ENOMEM;
 	if (!h->nr) {
 		h->first_seq = pmm_records_seq(rd);
 		h->offset = rd->cur;
@@ -910,15 +894,8 @@ int pmm_journal_reserve(struct pmm_journal *j)
 
 int pmm_journal_append(struct pmm_journal *j, const struct pmm_op *op)
 {
-	if (j->nr_pend == j->cap_pend) {
-		size_t ncap = j->cap_pend ? 2 * j->cap_pend : 4;
-		struct pmm_op *n = realloc(j->pend, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		j->pend = n;
-		j->cap_pend = ncap;
-	}
+	if (PMM_ARRAY_RESERVE(j->pend, j->cap_pend, j->nr_pend + 1, 4) < 0)
+		return -ENOMEM;
 	j->pend[j->nr_pend++] = *op;
 	return 0;
 }

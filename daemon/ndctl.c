@@ -19,6 +19,7 @@
 #include <ndctl/libndctl.h>
 
 #include "backend-kernel.h"
+#include "array.h"
 #include "daemon.h"
 
 static void ndctl_unrefp(struct ndctl_ctx **c)
@@ -43,15 +44,8 @@ static struct pmm_nd_dev *nd_push(struct nd_collect *c)
 {
 	struct pmm_nd_scan *s = c->s;
 
-	if (s->n == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 16;
-		struct pmm_nd_dev *nv = realloc(s->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return NULL;
-		s->v = nv;
-		c->cap = ncap;
-	}
+	if (PMM_ARRAY_RESERVE(s->v, c->cap, s->n + 1, 16) < 0)
+		return NULL;
 	memset(&s->v[s->n], 0, sizeof(s->v[s->n]));
 	return &s->v[s->n++];
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "backend-kernel.h"
+#include "array.h"
 #include "daemon.h"
 #include "pmm-names.h"
 
@@ -145,16 +146,9 @@ static int strv_push(struct enum_ctx *c, char *s)
 {
 	if (!s)
 		return -ENOMEM;
-	if (c->n + 2 > c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 64;
-		char **nv = realloc(c->v, ncap * sizeof(*nv));
-
-		if (!nv) {
-			free(s);
-			return -ENOMEM;
-		}
-		c->v = nv;
-		c->cap = ncap;
+	if (PMM_ARRAY_RESERVE(c->v, c->cap, c->n + 2, 64) < 0) {
+		free(s);
+		return -ENOMEM;
 	}
 	c->v[c->n++] = s;
 	c->v[c->n] = NULL;
@@ -433,16 +427,9 @@ void pmm_sig_add(struct pmm_signals *s, enum pmm_sig_kind kind, enum pmm_sig_obj
 		last->b += b;
 		return;
 	}
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 8;
-		struct pmm_sig *nv = realloc(s->v, ncap * sizeof(*nv));
-
-		if (!nv) {
-			pmm_log_warn("out of memory: a change signal is lost");
-			return;
-		}
-		s->v = nv;
-		s->cap = ncap;
+	if (PMM_ARRAY_RESERVE(s->v, s->cap, s->n + 1, 8) < 0) {
+		pmm_log_warn("out of memory: a change signal is lost");
+		return;
 	}
 	s->v[s->n++] = (struct pmm_sig){ kind, obj, a, b };
 }
@@ -590,15 +577,8 @@ static int range_collect(const struct mm_range_info *r, void *arg)
 {
 	struct pmm_range_set *s = arg;
 
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 16;
-		struct mm_range_info *nv = realloc(s->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		s->v = nv;
-		s->cap = ncap;
-	}
+	if (PMM_ARRAY_RESERVE(s->v, s->cap, s->n + 1, 16) < 0)
+		return -ENOMEM;
 	s->v[s->n++] = *r;
 	return 0;
 }

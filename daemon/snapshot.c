@@ -20,6 +20,7 @@
 
 #include <json-c/json.h>
 
+#include "array.h"
 #include "daemon.h"
 
 #define SNAPSHOT_MAGIC "pmm-snapshot"
@@ -61,15 +62,8 @@ static int snap_collect_range(const struct mm_range_info *r, void *arg)
 {
 	struct snap_ranges *s = arg;
 
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 16;
-		struct mm_range_info *nv = realloc(s->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		s->v = nv;
-		s->cap = ncap;
-	}
+	if (PMM_ARRAY_RESERVE(s->v, s->cap, s->n + 1, 16) < 0)
+		return -ENOMEM;
 	s->v[s->n++] = *r;
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "array.h"
 #include "daemon.h"
 
 /* ---------------------------------------------------------------- range ids */
@@ -119,30 +120,16 @@ static int collect_piece(const struct mm_range_info *r, void *arg)
 {
 	struct live_pieces *l = arg;
 
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 16;
-		struct live_piece *nv = realloc(l->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		l->v = nv;
-		l->cap = ncap;
-	}
+	if (PMM_ARRAY_RESERVE(l->v, l->cap, l->n + 1, 16) < 0)
+		return -ENOMEM;
 	l->v[l->n++] = (struct live_piece){ r->id, r->start, r->start + r->size };
 	return 0;
 }
 
 static int ids_push(struct pmm_range_ids *ids, struct pmm_range_id e)
 {
-	if (ids->n == ids->cap) {
-		size_t ncap = ids->cap ? ids->cap * 2 : 16;
-		struct pmm_range_id *nv = realloc(ids->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		ids->v = nv;
-		ids->cap = ncap;
-	}
+	if (PMM_ARRAY_RESERVE(ids->v, ids->cap, ids->n + 1, 16) < 0)
+		return -ENOMEM;
 	ids->v[ids->n++] = e;
 	return 0;
 }
@@ -269,18 +256,8 @@ void pmm_range_ids_free(struct pmm_range_ids *ids)
 
 static int refs_reserve(struct pmm_refs *refs, size_t extra)
 {
-	if (refs->n + extra > refs->cap) {
-		size_t ncap = refs->cap ? refs->cap * 2 : 16;
-		struct pmm_ref_run *nv;
-
-		while (ncap < refs->n + extra)
-			ncap *= 2;
-		nv = realloc(refs->v, ncap * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		refs->v = nv;
-		refs->cap = ncap;
-	}
+	if (PMM_ARRAY_RESERVE(refs->v, refs->cap, refs->n + extra, 16) < 0)
+		return -ENOMEM;
 	return 0;
 }
 

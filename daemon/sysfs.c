@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "daemon.h"
 #include "sysfs.h"
 
@@ -278,15 +279,8 @@ static int collect_block_ids(const char *memory_dir, uint64_t **ids, size_t *n)
 	while ((errno = 0, de = readdir(d))) {
 		if (!parse_block_dirname(de->d_name, &id))
 			continue;
-		if (*n == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
-			uint64_t *nv = realloc(*ids, ncap * sizeof(*nv));
-
-			if (!nv)
-				return -ENOMEM;
-			*ids = nv;
-			cap = ncap;
-		}
+		if (PMM_ARRAY_RESERVE(*ids, cap, *n + 1, 256) < 0)
+			return -ENOMEM;
 		(*ids)[(*n)++] = id;
 	}
 	return errno ? -errno : 0;

@@ -20,6 +20,7 @@
 #include <libudev.h>
 
 #include "backend-kernel.h"
+#include "array.h"
 #include "daemon.h"
 
 /* The kernel's uevent socket buffer is small; events of a large hot-add come in thousands. */
@@ -97,15 +98,8 @@ const char *pmm_udev_group(const struct pmm_udev *u)
 
 static int batch_push(struct pmm_udev *u, struct udev_device *dev)
 {
-	if (u->nr == u->cap) {
-		size_t ncap = u->cap ? u->cap * 2 : 64;
-		struct udev_device **nv = realloc(u->batch, ncap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		u->batch = nv;
-		u->cap = ncap;
-	}
+	if (PMM_ARRAY_RESERVE(u->batch, u->cap, u->nr + 1, 64) < 0)
+		return -ENOMEM;
 	u->batch[u->nr++] = dev;
 	return 0;
 }
