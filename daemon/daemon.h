@@ -509,7 +509,8 @@ int pmm_manager_register(struct pmm_daemon *d);
 struct pmm_loop {
 	struct event_base *base;
 	struct event *bus_ev;
-	struct event *sigterm, *sigint;
+	int signal_fd;                   /* SIGTERM and SIGINT, blocked in every thread */
+	struct event *signal_ev;
 	sd_bus *bus;
 	bool armed;
 	/* what bus_ev waits for now: a re-arm that changes nothing touches no epoll state */

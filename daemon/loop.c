@@ -11,7 +11,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
@@ -119,29 +121,48 @@ static void bus_event_cb(evutil_socket_t fd, short what, void *arg)
 	pmm_loop_rearm(d);
 }
 
-static void signal_cb(evutil_socket_t sig, short what, void *arg)
+static void signal_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct pmm_daemon *d = arg;
+	struct signalfd_siginfo si;
 
 	(void)what;
-	pmm_log_info("%s received, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return;
+	pmm_log_info("%s received, stopping", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
 	sd_notify(0, "STOPPING=1\nSTATUS=Stopping");
 	event_base_loopbreak(d->loop.base);
 }
 
+/*
+ * SIGTERM and SIGINT arrive through a signalfd read on the loop, not through a handler: they
+ * are blocked here, before the syncer and job threads exist (threads inherit the mask), so no
+ * thread is ever interrupted by them and stopping is ordinary loop work. Until this point a
+ * signal still has its default action: a daemon still restoring its state just exits, and the
+ * journal makes that safe.
+ */
 int pmm_loop_init(struct pmm_daemon *d)
 {
 	struct pmm_loop *l = &d->loop;
+	sigset_t set;
 
+	l->signal_fd = -1;
 	l->base = event_base_new();
 	if (!l->base)
 		return -ENOMEM;
 	l->bus = d->bus;
-	l->sigterm = evsignal_new(l->base, SIGTERM, signal_cb, d);
-	l->sigint = evsignal_new(l->base, SIGINT, signal_cb, d);
-	if (!l->sigterm || !l->sigint)
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -EINVAL;
+	l->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (l->signal_fd < 0)
+		return -errno;
+	l->signal_ev = event_new(l->base, l->signal_fd, EV_READ | EV_PERSIST, signal_cb, d);
+	if (!l->signal_ev)
 		return -ENOMEM;
-	if (evsignal_add(l->sigterm, NULL) < 0 || evsignal_add(l->sigint, NULL) < 0)
+	if (event_add(l->signal_ev, NULL) < 0)
 		return -EIO;
 	return 0;
 }
@@ -166,10 +187,10 @@ void pmm_loop_fini(struct pmm_daemon *d)
 
 	if (l->bus_ev)
 		event_free(l->bus_ev);
-	if (l->sigterm)
-		event_free(l->sigterm);
-	if (l->sigint)
-		event_free(l->sigint);
+	if (l->signal_ev)
+		event_free(l->signal_ev);
+	if (l->base && l->signal_fd >= 0)   /* l->base: pmm_loop_init() ran and set signal_fd */
+		close(l->signal_fd);
 	if (l->base)
 		event_base_free(l->base);
 	memset(l, 0, sizeof(*l));
