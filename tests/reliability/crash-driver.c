@@ -1182,6 +1182,34 @@ static bool subset_matches(struct world *w, unsigned int mask, const char *got, 
  * The restarted daemon's state against the reference + every subset of the requests whose
  * outcome is unknown. The first matching subset is applied to the reference.
  */
+/* The last n lines of a file, as TAP diagnostics. */
+static void print_tail(const char *what, const char *path, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	char **ring = calloc(n, sizeof(*ring)), *line = NULL;
+	size_t cap = 0, seen = 0, i;
+
+	if (!f || !ring) {
+		if (f)
+			fclose(f);
+		free(ring);
+		return;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		free(ring[seen % n]);
+		ring[seen % n] = strdup(line);
+		seen++;
+	}
+	printf("#   %s (%s, last %zu of %zu lines):\n", what, path, seen < n ? seen : n, seen);
+	for (i = seen > n ? seen - n : 0; i < seen; i++)
+		printf("#     %s", ring[i % n] ? ring[i % n] : "?\n");
+	for (i = 0; i < n; i++)
+		free(ring[i]);
+	free(ring);
+	free(line);
+	fclose(f);
+}
+
 /* For a post-mortem: both states, and the page references the reference's daemon code keeps. */
 static void dump_reference(struct world *w, const char *got)
 {
@@ -1202,6 +1230,13 @@ static void dump_reference(struct world *w, const char *got)
 	fclose(f);
 	free(want);
 	printf("#   both states and the reference's references: %s\n", path);
+	/* what CI shows of a failure is its output: the last requests and the daemon's journal */
+	if (w->history)
+		fflush(w->history);
+	snprintf(path, sizeof(path), "%s/history.txt", w->workdir);
+	print_tail("the last acknowledged (or found applied) requests, oldest first", path, 40);
+	snprintf(path, sizeof(path), "%s/journal", w->state_dir);
+	print_tail("the daemon's journal (records after its last snapshot)", path, 60);
 }
 
 static bool check_recovery(struct world *w, int trial)
