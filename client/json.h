@@ -18,6 +18,10 @@ int pmm_json_read_value(sd_bus_message *m, json_object **out);
 /* Read an a{sv} as an object keyed by the dictionary's keys. */
 int pmm_json_read_dict(sd_bus_message *m, json_object **out);
 
+struct pmmctl;
+/* pages.c: LookupPfn(pfn) as the contract's pfn object; 0 or an exit status (reported) */
+int pmm_lookup_pfn(struct pmmctl *ctx, uint64_t pfn, json_object **info);
+
 /*
  * A new object holding src's members named by fields[] (NULL-terminated), in that order; a
  * member src lacks becomes null. This is how the contract's field order and "absent → null" are

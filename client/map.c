@@ -146,6 +146,44 @@ static int add_blocks(struct map *map, json_object *root)
 	return 0;
 }
 
+/*
+ * FLATMEM and DISCONTIGMEM have no memory blocks (the kernel has none without SPARSEMEM), so
+ * their boot RAM is found by asking LookupPfn once per block-sized cell: a valid pfn that is
+ * not PG_reserved is RAM (the holes inside a FLATMEM mem_map are valid and reserved). The walk
+ * ends once it has found all present memory, and never goes past MAX_PHYSMEM_BITS or 64Ki
+ * cells (8 TiB of 128 MiB blocks).
+ */
+static int add_boot_by_lookup(struct pmmctl *ctx, struct map *map, json_object *status)
+{
+	uint64_t present = 0, bits = 0, found = 0, step = map->block_size, a;
+
+	pmm_json_get_u64(status, PMM_J_PRESENT_BYTES, &present);
+	pmm_json_get_u64(status, PMM_J_MAX_PHYSMEM_BITS, &bits);
+	if (!step || !map->page_size || !bits || bits > 63)
+		return 0;
+	for (a = 0; found < present && a < (UINT64_C(1) << bits) && a / step < 65536; a += step) {
+		_cleanup_json_ json_object *info = NULL;
+		json_object *flags = NULL;
+		bool valid = false, reserved = false;
+		int r = pmm_lookup_pfn(ctx, a / map->page_size, &info);
+
+		if (r)
+			return r;
+		pmm_json_get_bool(info, PMM_J_VALID, &valid);
+		if (json_object_object_get_ex(info, PMM_J_FLAGS, &flags) && flags)
+			for (size_t i = 0; i < json_object_array_length(flags); i++)
+				reserved |= !strcmp(json_object_get_string(
+							    json_object_array_get_idx(flags, i)),
+						    "reserved");
+		if (!valid || reserved)
+			continue;
+		found += step;
+		if (map_add(map, a, step, MAP_BOOT) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* A device range; with map=dev its first pages hold the info block and the memmap. */
 static int add_device_range(struct map *map, json_object *o, uint64_t start, uint64_t size)
 {
@@ -505,6 +543,8 @@ static int map_load(struct pmmctl *ctx, struct map *map)
 		r = add_namespaces(map, ns);
 	if (!r)
 		r = add_blocks(map, blocks);
+	if (!r && !json_object_array_length(listing_array(blocks, PMM_LIST_BLOCKS)))
+		r = add_boot_by_lookup(ctx, map, status);
 	if (!r)
 		r = add_ranges(map, ranges);
 	if (!r)

@@ -83,13 +83,14 @@ static const char *pfn_value(json_object *info, const char *field, char *buf, si
 	return buf;
 }
 
-/* LookupPfn(pfn) and print it; address (for `lookup`) is shown when not NULL. */
-static int lookup_pfn(struct pmmctl *ctx, uint64_t pfn, const uint64_t *address)
+/* LookupPfn(pfn) as the contract's pfn object: 0, or an exit status (the error reported). */
+int pmm_lookup_pfn(struct pmmctl *ctx, uint64_t pfn, json_object **info)
 {
 	_cleanup_msg_ sd_bus_message *m = NULL, *reply = NULL;
-	_cleanup_json_ json_object *dict = NULL, *info = NULL;
+	_cleanup_json_ json_object *dict = NULL;
 	int r;
 
+	*info = NULL;
 	r = pmm_new_call(ctx, &m, "LookupPfn");
 	if (r)
 		return r;
@@ -102,9 +103,19 @@ static int lookup_pfn(struct pmmctl *ctx, uint64_t pfn, const uint64_t *address)
 	r = pmm_json_read_dict(reply, &dict);
 	if (r < 0)
 		return pmm_report_error(ctx, NULL, r);
-	info = pmm_json_ordered(dict, pfn_fields);
-	if (!info)
-		return pmm_report_error(ctx, NULL, -ENOMEM);
+	*info = pmm_json_ordered(dict, pfn_fields);
+	return *info ? 0 : pmm_report_error(ctx, NULL, -ENOMEM);
+}
+
+/* LookupPfn(pfn) and print it; address (for `lookup`) is shown when not NULL. */
+static int lookup_pfn(struct pmmctl *ctx, uint64_t pfn, const uint64_t *address)
+{
+	_cleanup_json_ json_object *info = NULL;
+	int r;
+
+	r = pmm_lookup_pfn(ctx, pfn, &info);
+	if (r)
+		return r;
 	if (ctx->json) {
 		pmm_json_print(info);
 		return PMM_EXIT_OK;

@@ -49,6 +49,11 @@ JSON
 		case $model in
 		flatmem | discontigmem)
 			jq_is ".sections" "[]" "$tag: no sections without SPARSEMEM"
+			# no memory blocks either: map finds boot RAM through LookupPfn
+			run "$PMMCTL" --json map
+			jq_is "[([.map[] | select(.kind == \"boot\") | .size] | add),
+				(.map[] | select(.start == $((3 * G))) | .kind)]" "[$((7 * G)),\"hole\"]" \
+				"$tag: map draws the 7G of boot RAM and the hole at 3G"
 			run "$PMMCTL" add-range 8G 1G
 			expect_err Unsupported "$tag: hotplug needs SPARSEMEM"
 			;;
