@@ -95,6 +95,9 @@ struct pmm_kernel {
 	 */
 	struct id_list gone;
 	uint64_t nr_events;
+	/* kernel-ram.c's record: the text last written; written only once the journal is open */
+	char *ram_saved;
+	bool ram_save;
 };
 
 __attribute__((format(printf, 4, 5)))
@@ -115,6 +118,15 @@ static int kernel_fail_mm(struct pmm_daemon *d, int r)
 
 	return kernel_fail(d, r, mm_last_cause(d->mm), "%s",
 			   why && *why ? why : "the memory model refused the request");
+}
+
+/* kernel-ram.c's record of the hot-added System RAM, once the journal's directory is open. */
+static void kernel_ram_save(struct pmm_daemon *d)
+{
+	struct pmm_kernel *k = d->kernel;
+
+	if (k->ram_save)
+		pmm_hot_ram_save(d, d->journal.dir_fd, &k->ram_saved);
 }
 
 static const char *errno_name(int err)
@@ -239,12 +251,34 @@ static bool model_matches_block(const struct pmm_kernel *k, struct mm_model *mm,
 	return true;
 }
 
+/* The present blocks of hot-added range h, added to the mirror as System RAM in runs. */
+static void mirror_add_hot(const struct sysfs_memory *t, struct mm_model *mm,
+			   struct pmm_hot_ram *h)
+{
+	uint64_t bs = t->block_size, id = h->start / bs, end = (h->start + h->size) / bs, run, range;
+	int nid = h->nid < 0 ? 0 : h->nid;
+
+	h->mm = 0;
+	while (id < end) {
+		for (; id < end && !sysfs_memory_find(t, id); id++)
+			;
+		for (run = id; run < end && sysfs_memory_find(t, run); run++)
+			;
+		if (run > id && mm_add_memory(mm, nid, id * bs, (run - id) * bs, MHP_NONE, &range) == 0 &&
+		    !h->mm)
+			h->mm = range;
+		id = run;
+	}
+}
+
 /*
  * Build a model that mirrors tree t: present blocks are boot memory of their node, in runs of
- * consecutive blocks (holes between runs), then every block is put in the kernel's state.
+ * consecutive blocks (holes between runs), except those of hot (the System RAM known to be
+ * hot-added, whose .mm this sets), which are added after boot; then every block is put in the
+ * kernel's state.
  */
-static int mirror_build(struct pmm_daemon *d, const struct sysfs_memory *t, struct mm_model **out,
-			char **errmsg)
+static int mirror_build(struct pmm_daemon *d, const struct sysfs_memory *t,
+			struct pmm_hot_ram_list *hot, struct mm_model **out, char **errmsg)
 {
 	struct mm_model *mm = NULL;
 	struct mm_params p;
@@ -274,8 +308,13 @@ static int mirror_build(struct pmm_daemon *d, const struct sysfs_memory *t, stru
 	for (i = 0; i < t->nr_blocks; i = j) {
 		int nid = t->blocks[i].nid < 0 ? 0 : t->blocks[i].nid;
 
+		if (pmm_hot_ram_covers(hot, t->blocks[i].id * bs)) {
+			j = i + 1;
+			continue;
+		}
 		for (j = i + 1; j < t->nr_blocks && t->blocks[j].id == t->blocks[j - 1].id + 1 &&
-				(t->blocks[j].nid < 0 ? 0 : t->blocks[j].nid) == nid; j++)
+				(t->blocks[j].nid < 0 ? 0 : t->blocks[j].nid) == nid &&
+				!pmm_hot_ram_covers(hot, t->blocks[j].id * bs); j++)
 			;
 		r = mm_boot_memory_add(mm, t->blocks[i].id * bs, (j - i) * bs, nid);
 		if (r < 0) {
@@ -293,6 +332,8 @@ static int mirror_build(struct pmm_daemon *d, const struct sysfs_memory *t, stru
 		mm_model_destroy(mm);
 		return r;
 	}
+	for (i = 0; i < hot->n; i++)
+		mirror_add_hot(t, mm, &hot->v[i]);
 	for (i = 0; i < t->nr_blocks; i++) {
 		const struct sysfs_memory_block *b = &t->blocks[i];
 		char blk[96];
@@ -310,8 +351,8 @@ static int mirror_build(struct pmm_daemon *d, const struct sysfs_memory *t, stru
 	/* compared once every block is in place: valid_zones depend on the neighbours' zones */
 	for (i = 0; i < t->nr_blocks; i++)
 		model_matches_block(d->kernel, mm, &t->blocks[i]);
-	pmm_log_info("mirror: %zu memory blocks (%zu online, %zu offline) of 0x%" PRIx64 " bytes",
-		     t->nr_blocks, t->nr_blocks - nr_off, nr_off, bs);
+	pmm_log_info("mirror: %zu memory blocks (%zu online, %zu offline) of 0x%" PRIx64 " bytes, %zu hot-added System RAM range%s",
+		     t->nr_blocks, t->nr_blocks - nr_off, nr_off, bs, hot->n, hot->n == 1 ? "" : "s");
 	*out = mm;
 	return 0;
 }
@@ -592,6 +633,7 @@ static int mirror_rebuild(struct pmm_daemon *d, struct pmm_signals *sigs, char *
 	struct pmm_kernel *k = d->kernel;
 	_cleanup_(sysfs_memory_free) struct sysfs_memory t = { 0 };
 	struct pmm_range_set before = { 0 };
+	struct pmm_hot_ram_list hot = { 0 };
 	struct id_list old_ids = { 0 };
 	struct mm_model *mm, *old;
 	size_t i, j;
@@ -611,9 +653,14 @@ static int mirror_rebuild(struct pmm_daemon *d, struct pmm_signals *sigs, char *
 			*errmsg = NULL;
 		return -EINVAL;
 	}
-	r = mirror_build(d, &t, &mm, errmsg);
-	if (r < 0)
+	/* the ranges the kernel hot-added stay hot-added, under the same bus ids */
+	r = pmm_hot_ram_collect(d, &hot);
+	if (r >= 0)
+		r = mirror_build(d, &t, &hot, &mm, errmsg);
+	if (r < 0) {
+		pmm_hot_ram_free(&hot);
 		return r;
+	}
 	pmm_range_set_take(d, &before);
 	mm_for_each_memory_block(d->mm, collect_model_block, &old_ids);
 	old = d->mm;
@@ -621,6 +668,8 @@ static int mirror_rebuild(struct pmm_daemon *d, struct pmm_signals *sigs, char *
 
 	/* libmm numbers ranges afresh: forget every piece, then map the namespaces again */
 	d->rids.n = 0;
+	pmm_hot_ram_name(d, &hot);
+	pmm_hot_ram_free(&hot);
 	for (i = 0; i < d->nr_ns; i++) {
 		struct pmm_namespace *ns = &d->ns[i];
 		struct pmm_op op = { .kind = PMM_OP_ADD_NAMESPACE, .range_id = ns->range_id,
@@ -1248,6 +1297,13 @@ static int kernel_apply_live(struct pmm_daemon *d, struct pmm_op *op, uint64_t p
 	return 0;
 }
 
+bool pmm_kernel_replay_skips(const struct pmm_daemon *d, const struct pmm_op *op)
+{
+	return d->kernel && d->replaying &&
+	       (op_kernel_state(op->kind) || op->kind == PMM_OP_GET_PAGES ||
+		op->kind == PMM_OP_PUT_PAGES || op->kind == PMM_OP_ADD_DEVICE);
+}
+
 /* One operation; pub: the bus id an add must carry (imposed, or a job's temporary id), or 0. */
 static int kernel_apply(struct pmm_daemon *d, struct pmm_op *op, uint64_t pub)
 {
@@ -1258,8 +1314,7 @@ static int kernel_apply(struct pmm_daemon *d, struct pmm_op *op, uint64_t pub)
 	 * itself, and sysfs was just read, so those records are history, not instructions. The
 	 * range id stays as recorded so the journal's bookkeeping agrees.
 	 */
-	if (d->replaying && (op_kernel_state(op->kind) || op->kind == PMM_OP_GET_PAGES ||
-			     op->kind == PMM_OP_PUT_PAGES || op->kind == PMM_OP_ADD_DEVICE))
+	if (pmm_kernel_replay_skips(d, op))
 		return 0;
 	if (d->replaying && op->kind == PMM_OP_ADD_NAMESPACE) {
 		if (!pmm_namespace_find(d, op->ns_name)) {
@@ -1298,6 +1353,7 @@ int pmm_kernel_work_step(struct pmm_daemon *d, struct pmm_work *w)
 
 	if (r < 0)
 		return r;
+	kernel_ram_save(d);
 	w->done = w->total;
 	return 0;
 }
@@ -1402,6 +1458,7 @@ static void kernel_uevents(const struct pmm_uevent *ev, size_t n, void *arg)
 	if (nd)
 		namespaces_refresh(d, &sigs);
 	pmm_range_set_diff(d, &before, &sigs);
+	kernel_ram_save(d);
 	pmm_sig_add(&sigs, PMM_SIG_CHANGED, PMM_SIG_COUNTERS, 0, 0);
 	pmm_signals_emit(d, &sigs);
 	pmm_model_unlock(d);
@@ -1457,6 +1514,7 @@ static int init_fail(char **errmsg, int r, const char *fmt, ...)
 int pmm_kernel_init(struct pmm_daemon *d, char **errmsg)
 {
 	_cleanup_(sysfs_memory_free) struct sysfs_memory t = { 0 };
+	struct pmm_hot_ram_list hot = { 0 };
 	struct pmm_kernel *k;
 	char sz[32];
 	size_t i;
@@ -1497,9 +1555,19 @@ int pmm_kernel_init(struct pmm_daemon *d, char **errmsg)
 	d->policy = d->cfg.policy;
 	check_arch(d);
 
-	r = mirror_build(d, &t, &d->mm, errmsg);
+	r = pmm_hot_ram_load(d, &hot);
+	if (r >= 0)
+		r = mirror_build(d, &t, &hot, &d->mm, errmsg);
+	if (r >= 0)
+		pmm_hot_ram_name(d, &hot);
+	pmm_hot_ram_free(&hot);
 	if (r < 0)
 		return r;
+	/*
+	 * Name the rest now (pieces of a range the kernel cut while the daemon was down), above
+	 * every id the record knew: an add replayed from the journal names every unnamed piece.
+	 */
+	sync_range_ids(d, false);
 
 	d->ns = calloc(1, sizeof(*d->ns));
 	if (!d->ns)
@@ -1525,6 +1593,13 @@ int pmm_kernel_start(struct pmm_daemon *d)
 	struct pmm_kernel *k = d->kernel;
 	int r;
 
+	/*
+	 * The journal is replayed (bus ids it recorded are taken, next_pub is above them): name
+	 * the ranges still unnamed (hot-added while the daemon was down), then record them.
+	 */
+	sync_range_ids(d, false);
+	k->ram_save = true;
+	kernel_ram_save(d);
 	if (!k->udev)
 		return 0;
 	r = pmm_udev_attach(k->udev, d->loop.base, kernel_uevents, d);
@@ -1548,6 +1623,7 @@ int pmm_kernel_rescan(struct pmm_daemon *d)
 	r = resync_all(d, &sigs, &errmsg);
 	if (r >= 0 && d->kernel->live)
 		namespaces_refresh(d, &sigs);
+	kernel_ram_save(d);
 	if (r < 0) {
 		pmm_signals_free(&sigs);
 		return kernel_fail(d, r, MM_CAUSE_NONE, "%s", errmsg ? errmsg : strerror(-r));
@@ -1567,6 +1643,7 @@ void pmm_kernel_free(struct pmm_daemon *d)
 	pmm_udev_close(k->udev);
 	pmm_nd_scan_free(&k->nd);
 	free(k->gone.v);
+	free(k->ram_saved);
 	free(k->memory_dir);
 	free(k);
 	d->kernel = NULL;

@@ -5,6 +5,7 @@
  *   backend-kernel.c  the mirror (sysfs memory tree → model), online/offline/probe through the
  *                     block files with all-or-nothing rollback, the managed-region guard,
  *                     udev event handling, namespace objects
+ *   kernel-ram.c      the System RAM the kernel hot-added, kept across rebuilds and restarts
  *   sysfs.c           reading and writing /sys/devices/system/memory (sysfs.h)
  *   udev.c            the libudev monitor on the daemon's libevent loop
  *   ndctl.c           nd buses, regions, namespaces and dax devices (libndctl, libdaxctl)
@@ -27,6 +28,33 @@ struct pmm_work;
 struct json_object;
 struct event_base;
 
+/* ------------------------------------------------------------ hot-added System RAM */
+
+/*
+ * A System RAM range the kernel hot-added since boot (kernel-ram.c): sysfs cannot tell it
+ * from boot memory, so the backend remembers it across a mirror rebuild and a restart.
+ * mm: the libmm range once the mirror has it (0 before).
+ */
+struct pmm_hot_ram {
+	uint64_t start, size, pub, mm;
+	int nid;
+};
+struct pmm_hot_ram_list {
+	struct pmm_hot_ram *v;
+	size_t n, cap;
+	uint64_t next_pub;       /* the bus ids' next_pub when the list was taken */
+};
+void pmm_hot_ram_free(struct pmm_hot_ram_list *l);
+bool pmm_hot_ram_covers(const struct pmm_hot_ram_list *l, uint64_t addr);
+/* The model's System RAM ranges with their bus ids. */
+int pmm_hot_ram_collect(struct pmm_daemon *d, struct pmm_hot_ram_list *l);
+/* Give the mirror's ranges (their .mm set) the bus ids they had; before any other naming. */
+void pmm_hot_ram_name(struct pmm_daemon *d, const struct pmm_hot_ram_list *l);
+/* The state directory's record, if it was written during this boot (else an empty list). */
+int pmm_hot_ram_load(struct pmm_daemon *d, struct pmm_hot_ram_list *l);
+/* Record the model's System RAM ranges when they differ from *last (the text last written). */
+void pmm_hot_ram_save(struct pmm_daemon *d, int dir_fd, char **last);
+
 /* ------------------------------------------------------------ the daemon's hooks */
 
 /*
@@ -43,6 +71,12 @@ void pmm_kernel_free(struct pmm_daemon *d);
  * operation in one step, all or nothing (the kernel's own rollback is done here).
  */
 int pmm_kernel_work_step(struct pmm_daemon *d, struct pmm_work *w);
+/*
+ * Journal replay in the kernel backend: records of what the kernel did itself (block states,
+ * hot-add, page references) are history, not instructions, so they are not applied, and the
+ * range id such a record imposes is not checked against the ranges the mirror already has.
+ */
+bool pmm_kernel_replay_skips(const struct pmm_daemon *d, const struct pmm_op *op);
 /* Rescan(): re-read everything; the model, objects and namespaces follow. */
 int pmm_kernel_rescan(struct pmm_daemon *d);
 /* List("namespaces"): what libndctl/libdaxctl see, as the contract's namespace objects. */

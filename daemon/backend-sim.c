@@ -467,7 +467,8 @@ int pmm_work_begin(struct pmm_daemon *d, struct pmm_work *w, const struct pmm_op
 	w->chunk = work_chunk(d);
 	d->why[0] = '\0';
 	d->cause = MM_CAUSE_NONE;
-	if (op->impose_range_id && (!op->range_id || pmm_range_mm(d, op->range_id)))
+	if (op->impose_range_id && !pmm_kernel_replay_skips(d, op) &&
+	    (!op->range_id || pmm_range_mm(d, op->range_id)))
 		return backend_fail(d, -EINVAL, MM_CAUSE_INVALID, "range id %llu is invalid or taken",
 				    (unsigned long long)op->range_id);
 	if (op->impose_range_id)

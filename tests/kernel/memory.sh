@@ -204,11 +204,16 @@ wait_for 10 '[.blocks[] | select(.id == 150)] == []'
 ok $? "a removed block disappears"
 # block 48 was boot memory in the mirror, which the model cannot hot-remove: the mirror is
 # rebuilt from sysfs, and must still equal it
+run "$PMMCTL" --json list ranges
+ranges_before=$(jq -c '.ranges' <<<"$OUT")
 FK remove 48
 wait_for 10 '[.blocks[] | select(.id == 48)] == []'
 ok $? "a boot block removed by the kernel disappears too (the mirror is rebuilt)"
 grep -q "rebuilding the mirror" "$T_DIR/daemon.log"
 ok $? "... and the daemon says it rebuilt the mirror"
+run "$PMMCTL" --json list ranges
+same_json "... keeping the hot-added System RAM ranges (probed, udev-added) and their ids" \
+	"$(jq -c '.ranges' <<<"$OUT")" "$ranges_before"
 run blocks_json
 same_json "after the rebuild the listing equals the testbed" \
 	"$(jq -c "$JQ_DEFS blocks_as_sysfs" <<<"$OUT")" "$(sysfs_blocks)"
@@ -267,19 +272,53 @@ expect_rc 0 "policy offline"
 FK add 138 1
 wait_for 10 '[.blocks[] | select(.id == 138) | .state] == ["offline"]'
 ok $? "with policy offline a new managed block stays offline"
+run "$PMMCTL" --json list ranges
+ranges_before=$(jq -c '.ranges' <<<"$OUT")
 stop_daemon
 [ "$DAEMON_RC" = 0 ] && ! grep -q "runtime error\|Sanitizer" "$T_DIR/daemon.log"
 ok $? "SIGTERM: the daemon exits 0 (no sanitizer report)"
+jq -e --arg b "$(cat /proc/sys/kernel/random/boot_id)" \
+	'.boot_id == $b and ([.ranges[] | select(.start == 17179869184 and .size == 268435456)] | length == 1)' \
+	"$T_DIR/state/kernel-ram.json" >/dev/null
+ok $? "kernel-ram.json records the hot-added System RAM under this boot's id"
 start_daemon --config "$T_DIR/pmm.json"
 ok $? "restart on the same state directory (journal replay skips the kernel's records)"
+run "$PMMCTL" --json list ranges
+same_json "after the restart the ranges (hot-added by probe and by udev) are the same, ids too" \
+	"$(jq -c '.ranges' <<<"$OUT")" "$ranges_before"
 run "$PMMCTL" --json status
 jq_is '.auto_online_blocks' '"offline"' "the policy survived the restart"
 run blocks_json
 same_json "after the restart the listing equals the testbed" \
 	"$(jq -c "$JQ_DEFS blocks_as_sysfs" <<<"$OUT")" "$(sysfs_blocks)"
+run "$PMMCTL" --json list ranges
+jq_is "[.ranges[] | select(.start == $((16 * G))) | [.kind, .size]]" "[[\"system-ram\",$((256 * M))]]" \
+	"the probed range is still hot-added System RAM after the restart, not boot memory"
 
 stop_daemon
 [ "$DAEMON_RC" = 0 ] && ! grep -q "runtime error\|Sanitizer" "$T_DIR/daemon.log"
 ok $? "the restarted daemon stops cleanly too"
+
+# a reboot: the kernel forgot what it hot-added, so what is present now came from firmware
+jq '.boot_id = "00000000-0000-0000-0000-000000000000"' "$T_DIR/state/kernel-ram.json" >"$T_DIR/kr" &&
+	cp "$T_DIR/kr" "$T_DIR/state/kernel-ram.json"
+start_daemon --config "$T_DIR/pmm.json"
+ok $? "start with kernel-ram.json from another boot"
+grep -q "kernel-ram.json: written during another boot" "$T_DIR/daemon.log"
+ok $? "... the daemon says the record is from another boot"
+run "$PMMCTL" --json list ranges
+jq_is '[.ranges[] | select(.kind == "system-ram")] | length' 0 "... and every present block is boot memory"
+run blocks_json
+same_json "... the listing still equals the testbed" \
+	"$(jq -c "$JQ_DEFS blocks_as_sysfs" <<<"$OUT")" "$(sysfs_blocks)"
+stop_daemon
+echo '{"boot_id": 5' >"$T_DIR/state/kernel-ram.json"
+start_daemon --config "$T_DIR/pmm.json"
+ok $? "a kernel-ram.json that is not JSON does not stop the daemon (it is a cache)"
+grep -q "kernel-ram.json: ignored, not valid JSON" "$T_DIR/daemon.log"
+ok $? "... and it says so"
+stop_daemon
+[ "$DAEMON_RC" = 0 ]
+ok $? "... and stops cleanly"
 
 done_testing
