@@ -670,6 +670,8 @@ static int mirror_rebuild(struct pmm_daemon *d, struct pmm_signals *sigs, char *
 	d->rids.n = 0;
 	pmm_hot_ram_name(d, &hot);
 	pmm_hot_ram_free(&hot);
+	/* the other pieces now: a namespace mapped again would take every unnamed one */
+	sync_range_ids(d, false);
 	for (i = 0; i < d->nr_ns; i++) {
 		struct pmm_namespace *ns = &d->ns[i];
 		struct pmm_op op = { .kind = PMM_OP_ADD_NAMESPACE, .range_id = ns->range_id,

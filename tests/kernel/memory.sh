@@ -184,6 +184,17 @@ run "$PMMCTL" add-memory 19G 128M
 expect_err OutOfRegion "probing outside the managed region"
 run "$PMMCTL" remove 16G 256M
 expect_err Unsupported "removal (no sysfs interface)"
+# the kernel takes one block of the probed range away (ACPI eject): the range shrinks, keeps its id
+run "$PMMCTL" --json list ranges
+id16=$(jq -c "[.ranges[] | select(.start == $((16 * G))) | .id]" <<<"$OUT")
+run "$PMMCTL" offline $((16 * G + 128 * M)) 128M
+expect_rc 0 "offline block 129"
+FK remove 129
+wait_for 10 '[.blocks[] | select(.id == 129)] == []'
+ok $? "the kernel removed block 129"
+run "$PMMCTL" --json list ranges
+jq_is "[.ranges[] | select(.start >= $((16 * G)) and .start < $((17 * G))) | [.kind, .size, .id]]" \
+	"[[\"system-ram\",$((128 * M)),${id16#[}]" "... the probed range is block 128 alone, under its id"
 
 # ------------------------------------------------------------------ udev events
 FK reset-audit
@@ -278,7 +289,7 @@ stop_daemon
 [ "$DAEMON_RC" = 0 ] && ! grep -q "runtime error\|Sanitizer" "$T_DIR/daemon.log"
 ok $? "SIGTERM: the daemon exits 0 (no sanitizer report)"
 jq -e --arg b "$(cat /proc/sys/kernel/random/boot_id)" \
-	'.boot_id == $b and ([.ranges[] | select(.start == 17179869184 and .size == 268435456)] | length == 1)' \
+	'.boot_id == $b and ([.ranges[] | select(.start == 17179869184 and .size == 134217728)] | length == 1)' \
 	"$T_DIR/state/kernel-ram.json" >/dev/null
 ok $? "kernel-ram.json records the hot-added System RAM under this boot's id"
 start_daemon --config "$T_DIR/pmm.json"
@@ -292,7 +303,7 @@ run blocks_json
 same_json "after the restart the listing equals the testbed" \
 	"$(jq -c "$JQ_DEFS blocks_as_sysfs" <<<"$OUT")" "$(sysfs_blocks)"
 run "$PMMCTL" --json list ranges
-jq_is "[.ranges[] | select(.start == $((16 * G))) | [.kind, .size]]" "[[\"system-ram\",$((256 * M))]]" \
+jq_is "[.ranges[] | select(.start == $((16 * G))) | [.kind, .size]]" "[[\"system-ram\",$((128 * M))]]" \
 	"the probed range is still hot-added System RAM after the restart, not boot memory"
 
 stop_daemon
