@@ -206,9 +206,10 @@ static int parse(const struct pmm_daemon *d, json_object *o, const char *boot_id
 
 	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "boot_id", &x) ||
 	    !json_object_is_type(x, json_type_string) || !get_u64(o, "block_size", &bs) ||
-	    !get_u64(o, "next_range", &l->next_pub) || !json_object_object_get_ex(o, "ranges", &a) ||
+	    !get_u64(o, "next_range", &l->next_pub) || l->next_pub >= PMM_PUB_TEMP ||
+	    !json_object_object_get_ex(o, "ranges", &a) ||
 	    !json_object_is_type(a, json_type_array)) {
-		*why = "not the expected object (boot_id, block_size, next_range, ranges)";
+		*why = "not the expected object (boot_id, block_size, next_range below 2^62, ranges)";
 		return -EINVAL;
 	}
 	if (strcmp(json_object_get_string(x), boot_id)) {
@@ -225,10 +226,11 @@ static int parse(const struct pmm_daemon *d, json_object *o, const char *boot_id
 		struct pmm_hot_ram h = { 0 };
 
 		if (!get_u64(e, "start", &h.start) || !get_u64(e, "size", &h.size) ||
-		    !get_u64(e, "id", &h.pub) || !json_object_object_get_ex(e, "node", &nid) ||
+		    !get_u64(e, "id", &h.pub) || h.pub >= PMM_PUB_TEMP || h.pub >= l->next_pub ||
+		    !json_object_object_get_ex(e, "node", &nid) ||
 		    !json_object_is_type(nid, json_type_int) || !h.size || h.start % bs ||
 		    h.size % bs || h.start + h.size < h.start) {
-			*why = "a range is not {start, size, node, id} of whole memory blocks";
+			*why = "a range is not {start, size, node, id below next_range} of whole memory blocks";
 			return -EINVAL;
 		}
 		h.nid = json_object_get_int(nid);

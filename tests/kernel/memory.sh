@@ -329,6 +329,16 @@ ok $? "a kernel-ram.json that is not JSON does not stop the daemon (it is a cach
 grep -q "kernel-ram.json: ignored, not valid JSON" "$T_DIR/daemon.log"
 ok $? "... and it says so"
 stop_daemon
+printf '{"boot_id": "%s", "block_size": %d, "next_range": 5, "ranges": [{"start": 1, "size": 2, "node": 0, "id": 9}]}\n' \
+	"$(cat /proc/sys/kernel/random/boot_id)" $((128 * M)) >"$T_DIR/state/kernel-ram.json"
+start_daemon --config "$T_DIR/pmm.json"
+ok $? "a kernel-ram.json of this boot with a bad range does not stop the daemon either"
+grep -q "kernel-ram.json: ignored, a range is not {start, size, node, id below next_range} of whole memory blocks" \
+	"$T_DIR/daemon.log"
+ok $? "... and the message names what is wrong"
+run "$PMMCTL" --json list ranges
+jq_is '[.ranges[] | select(.kind == "system-ram")] | length' 0 "... and nothing of it was used"
+stop_daemon
 [ "$DAEMON_RC" = 0 ]
 ok $? "... and stops cleanly"
 
