@@ -105,6 +105,27 @@ if wanted bus || wanted durable || wanted sparse; then
 			else
 				failed=1
 			fi
+			# the kernel backend mirroring this host (read-only: no managed region, so it
+			# writes nothing to sysfs), against the struct pages the kernel keeps for the same
+			# present memory: today the mirror initialises every one of them
+			mem_dir=/sys/devices/system/memory
+			if [ -r "$mem_dir/block_size_bytes" ]; then
+				bs=$((0x$(cat "$mem_dir/block_size_bytes")))
+				nblk=$(find "$mem_dir" -maxdepth 1 -name 'memory[0-9]*' | wc -l)
+				memmap_kb=$((nblk * bs / 4096 * 64 / 1024))
+				echo '{ "backend": "kernel" }' >"$B_DIR/kernel.json"
+				if bench_start_daemon "$B_DIR/state-kernel" --config "$B_DIR/kernel.json"; then
+					bench_describe >/dev/null
+					rss=$(bench_rss_kb "$DAEMON_PID")
+					result "sparse: daemon RSS, kernel backend on this host" MiB \
+						"$((rss / 1024))" "$((rss / 1024))" "$((memmap_kb / 1024))" \
+						"$((memmap_kb / 1024))" 1 0 \
+						"pmm-hotplugd --backend kernel on the real /sys ($nblk blocks, no managed region); against 64 bytes of struct page per present 4 KiB page"
+					bench_stop_daemon
+				else
+					failed=1
+				fi
+			fi
 		fi
 	else
 		failed=1
