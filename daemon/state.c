@@ -212,8 +212,9 @@ int pmm_range_ids_sync(struct pmm_daemon *d, bool adding, uint64_t add_pub, uint
 			goto out;
 	}
 
-	/* cut ranges at their gaps */
-	qsort(ids->v, ids->n, sizeof(*ids->v), by_start);
+	/* cut ranges at their gaps (ids->v is NULL while no range was ever named) */
+	if (ids->n > 1)
+		qsort(ids->v, ids->n, sizeof(*ids->v), by_start);
 	for (i = 1; i < ids->n; i++) {
 		if (ids->v[i].pub != ids->v[i - 1].pub || ids->v[i].start == ids->v[i - 1].end)
 			continue;

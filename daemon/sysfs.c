@@ -356,7 +356,8 @@ int sysfs_memory_read(const char *memory_dir, struct sysfs_memory *out, char **e
 		}
 		out->nr_blocks++;
 	}
-	qsort(out->blocks, out->nr_blocks, sizeof(*out->blocks), block_cmp);
+	if (out->nr_blocks > 1)
+		qsort(out->blocks, out->nr_blocks, sizeof(*out->blocks), block_cmp);
 	return 0;
 }
 
