@@ -19,14 +19,15 @@ T_DIR=$(mktemp -d /tmp/pmm-test.XXXXXX)
 DAEMON_PID=
 BUS_PID=
 
-ok() { # ok COND_STATUS DESCRIPTION
+ok() { # ok COND_STATUS DESCRIPTION; returns non-zero for a failed check (ok ... || diag ...)
 	T_N=$((T_N + 1))
 	if [ "$1" -eq 0 ]; then
 		echo "ok $T_N - $2"
-	else
-		echo "not ok $T_N - $2"
-		T_FAILED=$((T_FAILED + 1))
+		return 0
 	fi
+	echo "not ok $T_N - $2"
+	T_FAILED=$((T_FAILED + 1))
+	return 1
 }
 diag() { sed 's/^/# /' <<<"$*"; }
 

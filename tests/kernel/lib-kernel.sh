@@ -2,9 +2,24 @@
 # Helpers of the kernel backend's tests, on top of tests/integration/lib.sh (private bus, the
 # real daemon and pmmctl, TAP). Comparisons of pmmctl's block listing with the sysfs tree it
 # mirrors and with lsmem, the util-linux oracle.
+#
+# A test on a testbed sets FK_FIXTURES (fixture names in tests/umockdev/) before sourcing this
+# file: the script is then run again under tests/kernel/fake-kernel, which plays the kernel on
+# that testbed (see fake-kernel.c). Without FK_FIXTURES the test runs on the real /sys.
 
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
+export top_srcdir top_builddir
+if [ -n "${FK_FIXTURES:-}" ] && [ -z "${PMM_FAKE_KERNEL:-}" ]; then
+	fk_args=()
+	for f in $FK_FIXTURES; do
+		fk_args+=(--device "$top_srcdir/tests/umockdev/$f")
+	done
+	# ASan binaries under umockdev's preload: the runtime cannot come first
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+	exec "$top_builddir/tests/kernel/fake-kernel" "${fk_args[@]}" \
+		--shim "$top_builddir/tests/kernel/sysfs-write-shim.so" -- "$0" "$@"
+fi
 . "$top_srcdir/tests/integration/lib.sh"
 
 FAKE_KERNEL="$top_builddir/tests/kernel/fake-kernel"
@@ -85,4 +100,39 @@ block_attr() {
 	local v
 	read -r v <"/sys/devices/system/memory/memory$1/$2"
 	echo "$v"
+}
+
+# udev_event_checks: what the daemon must do with the events of any monitor path (memory.sh,
+# udev-group.sh), on mem.umockdev with the managed region [14G, 18G) and an online policy that
+# puts new managed blocks in ZONE_MOVABLE: an add inside the region is onlined with one write,
+# an add outside it stays offline, an online and a remove made behind the daemon's back are
+# followed, and a burst of 8 adds is applied with each event handled once. Uses blocks 124 and
+# 130-137 (managed), 150 and 49; resets the fake kernel's write audit first.
+udev_event_checks() {
+	local n b
+	FK reset-audit
+	FK add 124 1
+	wait_for 10 '[.blocks[] | select(.id == 124) | [.state, .zone]] == [["online","Movable"]]'
+	ok $? "a block added inside the managed region is onlined by the policy (Movable)"
+	FK writes
+	[ "$FK_OUT" = "ok memory124/state=online_movable" ]
+	ok $? "... with one write of online_movable (the zone the policy chose)" || diag "$FK_OUT"
+	FK add 150 1
+	wait_for 10 '[.blocks[] | select(.id == 150) | .state] == ["offline"]'
+	ok $? "a block added outside the managed region appears, offline"
+	FK set 49 online Normal
+	wait_for 10 '[.blocks[] | select(.id == 49) | [.state, .zone]] == [["online","Normal"]]'
+	ok $? "a block onlined behind the daemon's back: the model follows the online event"
+	FK remove 150
+	wait_for 10 '[.blocks[] | select(.id == 150)] == []'
+	ok $? "a removed block disappears"
+	FK burst 130 8 1
+	wait_for 20 '[.blocks[] | select(.id >= 130 and .id <= 137 and .state == "online")] | length == 8'
+	ok $? "a burst of 8 hot-adds in the managed region: all 8 onlined"
+	n=0
+	for b in $(seq 130 137); do
+		[ "$(grep -c "udev: add memory$b " "$T_DIR/daemon.log")" = 1 ] && n=$((n + 1))
+	done
+	[ $n = 8 ]
+	ok $? "... each add event handled exactly once"
 }

@@ -4,16 +4,8 @@
 # writes the way sysfs does (synchronously, with the kernel's errno), which sends the uevents
 # the kernel would. The real pmm-hotplugd (--backend kernel, managed region [14G, 18G)) on a
 # private bus, the real pmmctl; lsmem --sysroot is the oracle for the listing.
+FK_FIXTURES="mem.umockdev"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${top_builddir:=$top_srcdir}"
-export top_srcdir top_builddir
-if [ -z "${PMM_FAKE_KERNEL:-}" ]; then
-	# ASan binaries under umockdev's preload: the runtime cannot come first
-	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-	exec "$top_builddir/tests/kernel/fake-kernel" \
-		--device "$top_srcdir/tests/umockdev/mem.umockdev" \
-		--shim "$top_builddir/tests/kernel/sysfs-write-shim.so" -- "$0" "$@"
-fi
 . "$top_srcdir/tests/kernel/lib-kernel.sh"
 
 G=$((1 << 30))
@@ -197,22 +189,7 @@ jq_is "[.ranges[] | select(.start >= $((16 * G)) and .start < $((17 * G))) | [.k
 	"[[\"system-ram\",$((128 * M)),${id16#[}]" "... the probed range is block 128 alone, under its id"
 
 # ------------------------------------------------------------------ udev events
-FK reset-audit
-FK add 124 1
-wait_for 10 '[.blocks[] | select(.id == 124) | [.state, .zone]] == [["online","Movable"]]'
-ok $? "a block added inside the managed region is onlined by the policy (online → Movable here)"
-FK writes
-[ "$FK_OUT" = "ok memory124/state=online_movable" ]
-ok $? "the auto-online wrote online_movable (the zone the policy chose)" || diag "$FK_OUT"
-FK add 150 1
-wait_for 10 '[.blocks[] | select(.id == 150) | .state] == ["offline"]'
-ok $? "a block added outside the managed region appears, offline"
-FK set 49 online Normal
-wait_for 10 '[.blocks[] | select(.id == 49) | [.state, .zone]] == [["online","Normal"]]'
-ok $? "a block onlined behind the daemon's back: the model follows the online event"
-FK remove 150
-wait_for 10 '[.blocks[] | select(.id == 150)] == []'
-ok $? "a removed block disappears"
+udev_event_checks
 # block 48 was boot memory in the mirror, which the model cannot hot-remove: the mirror is
 # rebuilt from sysfs, and must still equal it
 run "$PMMCTL" --json list ranges
@@ -229,19 +206,11 @@ run blocks_json
 same_json "after the rebuild the listing equals the testbed" \
 	"$(jq -c "$JQ_DEFS blocks_as_sysfs" <<<"$OUT")" "$(sysfs_blocks)"
 FK writes
-[ "$FK_OUT" = "ok memory124/state=online_movable" ]
-ok $? "nothing was written for blocks outside the managed region" || diag "$FK_OUT"
+bad=$(tr ' ' '\n' <<<"${FK_OUT#ok}" | grep -v -E '^memory(124|13[0-7])/state=online_(kernel|movable)$' | grep -c .)
+[ "$bad" = 0 ] && [ "$(wc -w <<<"${FK_OUT#ok}")" = 9 ]
+ok $? "nothing was written but the 9 auto-onlines of the managed blocks 124, 130-137" || diag "writes: $FK_OUT"
 
-# bursts: every event applied once, none lost
-FK burst 130 8 1
-wait_for 20 '[.blocks[] | select(.id >= 130 and .id <= 137 and .state == "online")] | length == 8'
-ok $? "a burst of 8 hot-adds in the managed region: all 8 onlined"
-n=0
-for b in $(seq 130 137); do
-	[ "$(grep -c "udev: add memory$b " "$T_DIR/daemon.log")" = 1 ] && n=$((n + 1))
-done
-[ $n = 8 ]
-ok $? "each add event was handled exactly once"
+# bursts outside the managed region: every event applied once, none lost
 if [ "${PMM_FAKE_KERNEL_QLEN:-10}" -ge 200 ]; then
 	burst=150
 else

@@ -4,16 +4,8 @@
 # through kmem, plus the matching memory tree). The oracles are ndctl list -N and daxctl list,
 # run in the same testbed. Then an nd/dax change event: the daemon must read the bus again with
 # a fresh libndctl/libdaxctl context (both cache).
+FK_FIXTURES="mem.umockdev pmem.umockdev"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${top_builddir:=$top_srcdir}"
-export top_srcdir top_builddir
-if [ -z "${PMM_FAKE_KERNEL:-}" ]; then
-	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-	exec "$top_builddir/tests/kernel/fake-kernel" \
-		--device "$top_srcdir/tests/umockdev/mem.umockdev" \
-		--device "$top_srcdir/tests/umockdev/pmem.umockdev" \
-		--shim "$top_builddir/tests/kernel/sysfs-write-shim.so" -- "$0" "$@"
-fi
 . "$top_srcdir/tests/kernel/lib-kernel.sh"
 
 G=$((1 << 30))

@@ -5,15 +5,8 @@
 # is not ours to write). So the daemon runs in a private mount namespace whose /run is a tmpfs
 # holding that one file; the fake kernel's uevents reach a "udev" monitor as umockdev delivers
 # them, and the daemon must follow them exactly as in tests/kernel/memory.sh.
+FK_FIXTURES="mem.umockdev"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${top_builddir:=$top_srcdir}"
-export top_srcdir top_builddir
-if [ -z "${PMM_FAKE_KERNEL:-}" ]; then
-	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-	exec "$top_builddir/tests/kernel/fake-kernel" \
-		--device "$top_srcdir/tests/umockdev/mem.umockdev" \
-		--shim "$top_builddir/tests/kernel/sysfs-write-shim.so" -- "$0" "$@"
-fi
 . "$top_srcdir/tests/kernel/lib-kernel.sh"
 
 if ! unshare -m --propagation private true 2>/dev/null; then
@@ -47,31 +40,7 @@ ok $? "the real /run was not touched"
 grep -q 'udev: listening to memory, nd and dax events (group "udev")' "$T_DIR/daemon.log"
 ok $? "the monitor is in the \"udev\" group" || diag "$(grep 'udev:' "$T_DIR/daemon.log")"
 
-FK reset-audit
-FK add 124 1
-wait_for 10 '[.blocks[] | select(.id == 124) | [.state, .zone]] == [["online","Movable"]]'
-ok $? "an add event through the udev group: the new managed block is onlined (Movable)"
-FK writes
-[ "$FK_OUT" = "ok memory124/state=online_movable" ]
-ok $? "... by one write of online_movable" || diag "$FK_OUT"
-FK add 150 1
-wait_for 10 '[.blocks[] | select(.id == 150) | .state] == ["offline"]'
-ok $? "a block added outside the managed region appears, offline"
-FK set 49 online Normal
-wait_for 10 '[.blocks[] | select(.id == 49) | [.state, .zone]] == [["online","Normal"]]'
-ok $? "an online event: the model follows"
-FK remove 150
-wait_for 10 '[.blocks[] | select(.id == 150)] == []'
-ok $? "a remove event: the block disappears"
-FK burst 130 8 1
-wait_for 20 '[.blocks[] | select(.id >= 130 and .id <= 137 and .state == "online")] | length == 8'
-ok $? "a burst of 8 adds through the udev group: all 8 onlined"
-n=0
-for b in $(seq 130 137); do
-	[ "$(grep -c "udev: add memory$b " "$T_DIR/daemon.log")" = 1 ] && n=$((n + 1))
-done
-[ $n = 8 ]
-ok $? "... each handled exactly once"
+udev_event_checks
 run blocks_json
 same_json "the listing equals the testbed" \
 	"$(jq -c "$JQ_DEFS blocks_as_sysfs" <<<"$OUT")" "$(sysfs_blocks)"
