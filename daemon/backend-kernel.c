@@ -95,8 +95,8 @@ struct pmm_kernel {
 	 */
 	struct id_list gone;
 	uint64_t nr_events;
-	/* kernel-ram.c's record: the text last written; written only once the journal is open */
-	char *ram_saved;
+	/* kernel-ram.c's record, written only once the journal (and its directory) is open */
+	struct pmm_hot_ram_file ram;
 	bool ram_save;
 };
 
@@ -126,7 +126,7 @@ static void kernel_ram_save(struct pmm_daemon *d)
 	struct pmm_kernel *k = d->kernel;
 
 	if (k->ram_save)
-		pmm_hot_ram_save(d, d->journal.dir_fd, &k->ram_saved);
+		pmm_hot_ram_save(d, d->journal.dir_fd, &k->ram);
 }
 
 static const char *errno_name(int err)
@@ -264,8 +264,10 @@ static void mirror_add_hot(const struct sysfs_memory *t, struct mm_model *mm,
 			;
 		for (run = id; run < end && sysfs_memory_find(t, run); run++)
 			;
-		if (run > id && mm_add_memory(mm, nid, id * bs, (run - id) * bs, MHP_NONE, &range) == 0 &&
-		    !h->mm)
+		if (run > id && mm_add_memory(mm, nid, id * bs, (run - id) * bs, MHP_NONE, &range) < 0)
+			pmm_log_warn("mirror: memory blocks %" PRIu64 "-%" PRIu64 " cannot be hot-added System RAM again: %s",
+				     id, run - 1, mm_last_error(mm));
+		else if (run > id && !h->mm)
 			h->mm = range;
 		id = run;
 	}
@@ -1557,7 +1559,7 @@ int pmm_kernel_init(struct pmm_daemon *d, char **errmsg)
 	d->policy = d->cfg.policy;
 	check_arch(d);
 
-	r = pmm_hot_ram_load(d, &hot);
+	r = pmm_hot_ram_load(d, &k->ram, &hot);
 	if (r >= 0)
 		r = mirror_build(d, &t, &hot, &d->mm, errmsg);
 	if (r >= 0)
@@ -1595,11 +1597,7 @@ int pmm_kernel_start(struct pmm_daemon *d)
 	struct pmm_kernel *k = d->kernel;
 	int r;
 
-	/*
-	 * The journal is replayed (bus ids it recorded are taken, next_pub is above them): name
-	 * the ranges still unnamed (hot-added while the daemon was down), then record them.
-	 */
-	sync_range_ids(d, false);
+	/* the journal is replayed and its directory open: record what the mirror knows */
 	k->ram_save = true;
 	kernel_ram_save(d);
 	if (!k->udev)
@@ -1645,7 +1643,7 @@ void pmm_kernel_free(struct pmm_daemon *d)
 	pmm_udev_close(k->udev);
 	pmm_nd_scan_free(&k->nd);
 	free(k->gone.v);
-	free(k->ram_saved);
+	free(k->ram.last);
 	free(k->memory_dir);
 	free(k);
 	d->kernel = NULL;

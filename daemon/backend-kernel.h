@@ -50,10 +50,15 @@ bool pmm_hot_ram_covers(const struct pmm_hot_ram_list *l, uint64_t addr);
 int pmm_hot_ram_collect(struct pmm_daemon *d, struct pmm_hot_ram_list *l);
 /* Give the mirror's ranges (their .mm set) the bus ids they had; before any other naming. */
 void pmm_hot_ram_name(struct pmm_daemon *d, const struct pmm_hot_ram_list *l);
-/* The state directory's record, if it was written during this boot (else an empty list). */
-int pmm_hot_ram_load(struct pmm_daemon *d, struct pmm_hot_ram_list *l);
-/* Record the model's System RAM ranges when they differ from *last (the text last written). */
-void pmm_hot_ram_save(struct pmm_daemon *d, int dir_fd, char **last);
+/* The record in the state directory: this boot's id (read once) and the text last written. */
+struct pmm_hot_ram_file {
+	char boot_id[64];
+	char *last;
+};
+/* The record's ranges, if it was written during this boot (else an empty list). */
+int pmm_hot_ram_load(struct pmm_daemon *d, struct pmm_hot_ram_file *f, struct pmm_hot_ram_list *l);
+/* Record the model's System RAM ranges when they differ from what f last wrote. */
+void pmm_hot_ram_save(struct pmm_daemon *d, int dir_fd, struct pmm_hot_ram_file *f);
 
 /* ------------------------------------------------------------ the daemon's hooks */
 

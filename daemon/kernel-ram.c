@@ -112,18 +112,22 @@ void pmm_hot_ram_name(struct pmm_daemon *d, const struct pmm_hot_ram_list *l)
 
 /* ---------------------------------------------------------------- the file */
 
-static int read_boot_id(char *buf, size_t len)
+/* The kernel's boot id, read once: it names this boot until the next one. */
+static int read_boot_id(struct pmm_hot_ram_file *rec)
 {
-	FILE *f = fopen(BOOT_ID_PATH, "re");
+	FILE *f;
 	size_t n;
 
+	if (rec->boot_id[0])
+		return 0;
+	f = fopen(BOOT_ID_PATH, "re");
 	if (!f)
 		return -errno;
-	n = fread(buf, 1, len - 1, f);
+	n = fread(rec->boot_id, 1, sizeof(rec->boot_id) - 1, f);
 	fclose(f);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return buf[0] ? 0 : -EINVAL;
+	rec->boot_id[n] = '\0';
+	rec->boot_id[strcspn(rec->boot_id, "\n")] = '\0';
+	return rec->boot_id[0] ? 0 : -EINVAL;
 }
 
 static char *hot_ram_json(const struct pmm_daemon *d, const struct pmm_hot_ram_list *l,
@@ -161,20 +165,19 @@ static char *hot_ram_json(const struct pmm_daemon *d, const struct pmm_hot_ram_l
 	return out;
 }
 
-void pmm_hot_ram_save(struct pmm_daemon *d, int dir_fd, char **last)
+void pmm_hot_ram_save(struct pmm_daemon *d, int dir_fd, struct pmm_hot_ram_file *rec)
 {
 	struct pmm_hot_ram_list l = { 0 };
 	_cleanup_(freep) char *text = NULL;
-	char boot_id[64];
 	int r;
 
-	if (read_boot_id(boot_id, sizeof(boot_id)) < 0 || pmm_hot_ram_collect(d, &l) < 0) {
+	if (read_boot_id(rec) < 0 || pmm_hot_ram_collect(d, &l) < 0) {
 		pmm_hot_ram_free(&l);
 		return;
 	}
-	text = hot_ram_json(d, &l, boot_id);
+	text = hot_ram_json(d, &l, rec->boot_id);
 	pmm_hot_ram_free(&l);
-	if (!text || (*last && !strcmp(*last, text)))
+	if (!text || (rec->last && !strcmp(rec->last, text)))
 		return;
 	r = pmm_write_file_atomic(dir_fd, KERNEL_RAM_NAME, text, strlen(text));
 	if (r < 0) {
@@ -182,8 +185,8 @@ void pmm_hot_ram_save(struct pmm_daemon *d, int dir_fd, char **last)
 			     d->cfg.state_dir, KERNEL_RAM_NAME, strerror(-r));
 		return;
 	}
-	free(*last);
-	*last = text;
+	free(rec->last);
+	rec->last = text;
 	text = NULL;
 }
 
@@ -240,10 +243,10 @@ static int parse(const struct pmm_daemon *d, json_object *o, const char *boot_id
 	return 0;
 }
 
-int pmm_hot_ram_load(struct pmm_daemon *d, struct pmm_hot_ram_list *l)
+int pmm_hot_ram_load(struct pmm_daemon *d, struct pmm_hot_ram_file *rec,
+		     struct pmm_hot_ram_list *l)
 {
 	_cleanup_(freep) char *path = NULL;
-	char boot_id[64];
 	const char *why = NULL;
 	json_object *o;
 	int r;
@@ -255,7 +258,7 @@ int pmm_hot_ram_load(struct pmm_daemon *d, struct pmm_hot_ram_list *l)
 	}
 	if (access(path, F_OK) < 0)
 		return 0;
-	r = read_boot_id(boot_id, sizeof(boot_id));
+	r = read_boot_id(rec);
 	if (r < 0) {
 		pmm_log_warn("%s: cannot read the kernel's boot id (%s): %s; present memory is taken as boot memory",
 			     path, BOOT_ID_PATH, strerror(-r));
@@ -263,7 +266,7 @@ int pmm_hot_ram_load(struct pmm_daemon *d, struct pmm_hot_ram_list *l)
 	}
 	o = json_object_from_file(path);
 	why = o ? NULL : "not valid JSON";
-	r = o ? parse(d, o, boot_id, l, &why) : -EINVAL;
+	r = o ? parse(d, o, rec->boot_id, l, &why) : -EINVAL;
 	json_object_put(o);
 	if (r == -ESTALE)
 		pmm_log_info("%s: written during another boot of the kernel; the memory hot-added then is boot memory now",
