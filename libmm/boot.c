@@ -175,9 +175,31 @@ static void free_area_init_node(struct mm_model *mm, int nid)
 	}
 }
 
+/*
+ * One step of memmap_init()'s walk: boot RAM [start_pfn, end_pfn) initialised into zone/nid
+ * (memmap_init_range(), MEMINIT_EARLY, movable pageblocks), or a hole whose struct pages
+ * become PG_reserved pages of zone/nid (init_unavailable_range()). Steps are disjoint, and
+ * boot applies them in order; a deferred section applies the part inside it.
+ */
+struct memmap_boot_run {
+	uint64_t start_pfn, end_pfn;
+	int nid;
+	enum mm_zone_type zone;
+	bool hole;
+};
+
+static void memmap_boot_run_add(struct mm_model *mm, uint64_t start_pfn, uint64_t end_pfn,
+				const struct zone *zone, bool hole)
+{
+	mm->boot_runs[mm->nr_boot_runs++] = (struct memmap_boot_run){
+		.start_pfn = start_pfn, .end_pfn = end_pfn, .nid = zone->nid, .zone = zone->idx,
+		.hole = hole,
+	};
+}
+
 /* memmap_init_zone_range(): RAM of one region inside one zone; the hole before it reserved. */
-static void memmap_init_zone_range(struct mm_model *mm, struct zone *zone, uint64_t start_pfn,
-				   uint64_t end_pfn, uint64_t *hole_pfn)
+static void memmap_init_zone_range(struct mm_model *mm, const struct zone *zone,
+				   uint64_t start_pfn, uint64_t end_pfn, uint64_t *hole_pfn)
 {
 	uint64_t zs = zone->zone_start_pfn, ze = zone_end_pfn(zone);
 
@@ -185,53 +207,161 @@ static void memmap_init_zone_range(struct mm_model *mm, struct zone *zone, uint6
 	end_pfn = MIN(MAX(end_pfn, zs), ze);
 	if (start_pfn >= end_pfn)
 		return;
-	memmap_init_range(mm, end_pfn - start_pfn, zone->nid, zone->idx, start_pfn,
-			  MEMINIT_EARLY, MIGRATE_MOVABLE);
+	memmap_boot_run_add(mm, start_pfn, end_pfn, zone, false);
 	if (*hole_pfn < start_pfn)
-		init_unavailable_range(mm, *hole_pfn, start_pfn, zone->idx, zone->nid);
+		memmap_boot_run_add(mm, *hole_pfn, start_pfn, zone, true);
 	*hole_pfn = end_pfn;
 }
 
 /*
- * memmap_init(): every region, zone by zone; holes between ranges and up to the end of the last
- * section become PG_reserved pages of the zone/node that follows (or precedes, at the end).
+ * memmap_init()'s walk, recorded in mm->boot_runs: every region, zone by zone; holes between
+ * ranges and up to the end of the last section become PG_reserved pages of the zone/node that
+ * follows (or precedes, at the end). At most two runs per region and zone, and the tail.
  */
-static void memmap_init(struct mm_model *mm)
+static int memmap_init_plan(struct mm_model *mm)
 {
 	uint64_t hole_pfn = 0, end_pfn = 0;
-	int zone_id = ZONE_DMA, nid = 0;
+	const struct zone *last = NULL;
 
+	mm->boot_runs = calloc(2 * mm->nr_memblock * MAX_NR_ZONES + 1, sizeof(*mm->boot_runs));
+	if (!mm->boot_runs)
+		return -ENOMEM;
+	mm->nr_boot_runs = 0;
 	for (size_t i = 0; i < mm->nr_memblock; i++) {
 		const struct memblock_region *r = &mm->memblock[i];
 		struct pglist_data *node = &mm->node_data[r->nid];
 
-		nid = r->nid;
 		end_pfn = region_end_pfn(mm, r);
 		for (int j = 0; j < MAX_NR_ZONES; j++) {
-			struct zone *zone = &node->node_zones[j];
+			const struct zone *zone = &node->node_zones[j];
 
 			if (!populated_zone(zone))
 				continue;
 			memmap_init_zone_range(mm, zone, region_start_pfn(mm, r), end_pfn, &hole_pfn);
-			zone_id = j;
+			last = zone;
 		}
 	}
 	/* SPARSEMEM: up to the section end; the model also covers FLATMEM's mem_map tail */
 	end_pfn = memory_model_sparse(mm) ? SECTION_ALIGN_UP(mm, end_pfn)
 					  : ALIGN(end_pfn, 1ULL << mm->arch->max_page_order);
-	if (hole_pfn < end_pfn)
-		init_unavailable_range(mm, hole_pfn, end_pfn, (enum mm_zone_type)zone_id, nid);
+	if (last && hole_pfn < end_pfn)
+		memmap_boot_run_add(mm, hole_pfn, end_pfn, last, true);
+	return 0;
 }
 
-/* memblock_free_all(): boot RAM goes to the buddy (refcount 0); no memblock reservations. */
-static void memblock_free_all(struct mm_model *mm)
+/*
+ * memmap_init() and memblock_free_all() of the pfns in [lo, hi): boot RAM goes to the buddy
+ * (refcount 0); no memblock reservations.
+ */
+static void memmap_boot_apply(struct mm_model *mm, uint64_t lo, uint64_t hi)
 {
+	for (size_t i = 0; i < mm->nr_boot_runs; i++) {
+		const struct memmap_boot_run *b = &mm->boot_runs[i];
+		uint64_t s = MAX(b->start_pfn, lo), e = MIN(b->end_pfn, hi);
+
+		if (s >= e)
+			continue;
+		if (b->hole)
+			init_unavailable_range(mm, s, e, b->zone, b->nid);
+		else
+			memmap_init_range(mm, e - s, b->nid, b->zone, s, MEMINIT_EARLY,
+					  MIGRATE_MOVABLE);
+	}
 	for (size_t i = 0; i < mm->nr_memblock; i++) {
 		const struct memblock_region *r = &mm->memblock[i];
+		uint64_t e = MIN(region_end_pfn(mm, r), hi);
 
-		for (uint64_t pfn = region_start_pfn(mm, r); pfn < region_end_pfn(mm, r); pfn++)
+		for (uint64_t pfn = MAX(region_start_pfn(mm, r), lo); pfn < e; pfn++)
 			set_page_count(pfn_to_page(mm, pfn), 0);
 	}
+}
+
+/* ------------------------------------------------- deferred struct page init */
+
+/*
+ * Boot with mm_params.deferred_struct_page_init: every early section is deferred, its present
+ * subsections marked uninitialised (and fresh: the vmemmap behind them was never written).
+ */
+static void memmap_defer_early_sections(struct mm_model *mm)
+{
+	int64_t nr;
+
+	for_each_present_section_nr(mm, nr) {
+		struct mem_section *ms = __nr_to_section(mm, (uint64_t)nr);
+
+		memmap_defer_section(mm, section_nr_to_pfn(mm, (uint64_t)nr));
+		ms->usage->memmap_deferred = true;
+		mm->nr_memmap_deferred++;
+	}
+}
+
+/*
+ * deferred_init_memmap_chunk() for one section: what boot would have written there. The mark
+ * goes first, so the initialisation's own pfn_to_page() calls do not come back here; the
+ * uninitialised marks only stood for "deferred" and go with it.
+ */
+static void memmap_deferred_init_section(struct mm_model *mm, struct mem_section *ms,
+					 uint64_t pfn0)
+{
+	ms->usage->memmap_deferred = false;
+	__atomic_fetch_sub(&mm->nr_memmap_deferred, 1, __ATOMIC_RELAXED);
+	memmap_forget_uninit(mm, pfn0, PAGES_PER_SECTION(mm));
+	memmap_boot_apply(mm, pfn0, pfn0 + PAGES_PER_SECTION(mm));
+}
+
+int memmap_boot_zone(const struct mm_model *mm, uint64_t pfn, int *nid)
+{
+	for (size_t i = 0; i < mm->nr_boot_runs; i++) {
+		const struct memmap_boot_run *b = &mm->boot_runs[i];
+
+		if (pfn >= b->start_pfn && pfn < b->end_pfn) {
+			*nid = b->nid;
+			return b->zone;
+		}
+	}
+	return -1;
+}
+
+bool section_memmap_deferred(const struct mem_section *ms)
+{
+	return ms && ms->usage && ms->usage->memmap_deferred;
+}
+
+/*
+ * The first use of a deferred section's memmap. Readers hold a const model: initialising is
+ * invisible to them (they see the struct pages boot would have made), as the kernel's
+ * deferred_grow_zone() is to the allocation that triggers it. The caller serialises access to
+ * the model as for any change; the threads of memmap_init_parallel() touch only their own
+ * sections.
+ */
+void memmap_deferred_touch(const struct mm_model *cmm, uint64_t pfn)
+{
+	struct mm_model *mm = (struct mm_model *)cmm;
+	struct mem_section *ms;
+
+	if (pfn >= mm->geo.max_pfn)
+		return;
+	ms = __pfn_to_section(mm, pfn);
+	if (section_memmap_deferred(ms))
+		memmap_deferred_init_section(mm, ms, SECTION_ALIGN_DOWN(mm, pfn));
+}
+
+uint64_t mm_memmap_init_deferred(struct mm_model *mm)
+{
+	uint64_t done = 0;
+	int64_t nr;
+
+	if (!mm->nr_memmap_deferred)
+		return 0;
+	for_each_present_section_nr(mm, nr) {
+		struct mem_section *ms = __nr_to_section(mm, (uint64_t)nr);
+
+		if (section_memmap_deferred(ms)) {
+			memmap_deferred_init_section(mm, ms, section_nr_to_pfn(mm, (uint64_t)nr));
+			done++;
+		}
+	}
+	return done;
 }
 
 /*
@@ -301,6 +431,10 @@ static int boot_memory_blocks_init(struct mm_model *mm, struct mm_err *err)
 
 static void boot_teardown(struct mm_model *mm)
 {
+	free(mm->boot_runs);
+	mm->boot_runs = NULL;
+	mm->nr_boot_runs = 0;
+	mm->nr_memmap_deferred = 0;
 	memory_blocks_destroy(mm);
 	mm->mem_model->teardown(mm);
 	for (int nid = 0; nid < MAX_NUMNODES; nid++) {
@@ -352,8 +486,19 @@ int mm_boot_init(struct mm_model *mm)
 		if (ret)
 			goto fail;
 	}
-	memmap_init(mm);
-	memblock_free_all(mm);
+	ret = memmap_init_plan(mm);
+	if (ret) {
+		mm_fail(&err, ret, MM_CAUSE_NOMEM, "cannot allocate the memmap_init() plan");
+		goto fail;
+	}
+	if (mm->params.deferred_struct_page_init) {
+		memmap_defer_early_sections(mm);
+	} else {
+		memmap_boot_apply(mm, 0, mm->geo.max_pfn);
+		free(mm->boot_runs);
+		mm->boot_runs = NULL;
+		mm->nr_boot_runs = 0;
+	}
 	ret = boot_memory_blocks_init(mm, &err);
 	if (ret)
 		goto fail;

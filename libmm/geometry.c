@@ -215,6 +215,12 @@ int mm_geometry_compute(const struct mm_params *p, struct mm_geometry *g, struct
 			       "memmap_init_threads %u is more than %u", p->memmap_init_threads,
 			       MEMMAP_INIT_MAX_THREADS);
 
+	if (p->deferred_struct_page_init && p->model != MM_SPARSEMEM &&
+	    p->model != MM_SPARSEMEM_EXTREME && p->model != MM_SPARSEMEM_VMEMMAP)
+		return mm_fail(err, -EINVAL, MM_CAUSE_INVALID,
+			       "deferred struct page init needs SPARSEMEM, not %s",
+			       mm_memory_model_name(p->model));
+
 	mem_section_size = p->page_ext ? 32 : 16;
 	g->page_shift = a->page_shift;
 	g->section_size_bits = a->section_size_bits;

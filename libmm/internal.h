@@ -180,12 +180,17 @@ enum {
  * model's too): the subsection's vmemmap was populated and nothing has written it yet, so it
  * costs no RAM (only tracked when memmap_tracks_fresh()). Invariants: outside early sections,
  * subsection_uninit is a subset of subsection_map; subsection_fresh is a subset of both.
+ * memmap_deferred (the model's, mm_params.deferred_struct_page_init): an early section whose
+ * memmap and pageblock bits memmap_init() has not written yet; its present subsections are
+ * marked uninitialised. Cleared (once, never set again) by the first pfn_to_page() or
+ * pageblock_flags_ptr() into the section, which initialise it first.
  */
 struct mem_section_usage {
 	unsigned long subsection_map[SUBSECTION_MAP_LONGS];
 	unsigned long subsection_uninit[SUBSECTION_MAP_LONGS];
 	unsigned long subsection_fresh[SUBSECTION_MAP_LONGS];
 	bool boot_alloc;
+	bool memmap_deferred;
 	unsigned char pageblock_flags[];
 };
 
@@ -449,6 +454,15 @@ struct mm_model {
 	struct memblock_region *memblock;
 	size_t nr_memblock, memblock_cap;
 	bool booted;
+	/*
+	 * memmap_init()'s walk as boot made it (mm_init.c), kept while sections are deferred so
+	 * that a section initialised late gets the zones and holes of boot, whatever the zones
+	 * span by then. nr_memmap_deferred: early sections still memmap_deferred, read without
+	 * the section lookup on every pfn_to_page() (atomic: init threads).
+	 */
+	struct memmap_boot_run *boot_runs;
+	size_t nr_boot_runs;
+	uint64_t nr_memmap_deferred;
 
 	struct pglist_data node_data[MAX_NUMNODES];
 
@@ -673,11 +687,30 @@ void vmemmap_unmap_host_pages(struct mm_model *mm, uint64_t first, uint64_t nr);
  * pfn_to_page()/page_to_pfn() of the model: inline arithmetic for a linear memmap (VMEMMAP,
  * FLATMEM), one call through mm->mem_model otherwise (classic SPARSEMEM, DISCONTIGMEM).
  */
-static inline struct page *pfn_to_page(const struct mm_model *mm, uint64_t pfn)
+/* boot.c: a section whose memmap is still deferred; initialise the section of pfn if so */
+bool section_memmap_deferred(const struct mem_section *ms);
+void memmap_deferred_touch(const struct mm_model *mm, uint64_t pfn);
+/* the zone (and *nid) boot's memmap_init() gives pfn while its section is deferred; -1: none */
+int memmap_boot_zone(const struct mm_model *mm, uint64_t pfn, int *nid);
+
+static inline struct page *__pfn_to_page(const struct mm_model *mm, uint64_t pfn)
 {
 	if (__builtin_expect(mm->memmap_linear != 0, 1))
 		return (struct page *)(mm->memmap_linear + (uintptr_t)pfn * sizeof(struct page));
 	return mm->mem_model->pfn_to_page(mm, pfn);
+}
+
+/*
+ * The struct page of pfn, initialised first if its section's memmap is still deferred
+ * (mm_params.deferred_struct_page_init): every reader of the memmap comes through here, so
+ * none sees a deferred page. __pfn_to_page() is the address alone, for code that must not
+ * initialise (the invariants, the initialisation itself).
+ */
+static inline struct page *pfn_to_page(const struct mm_model *mm, uint64_t pfn)
+{
+	if (__builtin_expect(__atomic_load_n(&mm->nr_memmap_deferred, __ATOMIC_RELAXED) != 0, 0))
+		memmap_deferred_touch(mm, pfn);
+	return __pfn_to_page(mm, pfn);
 }
 
 static inline uint64_t page_to_pfn(const struct mm_model *mm, const struct page *page)
@@ -756,6 +789,11 @@ void poison_pfn_range(struct mm_model *mm, uint64_t pfn, uint64_t nr_pages);
  * uninitialised, and without the mark only their content can say so).
  */
 void memmap_mark_initialised(struct mm_model *mm, uint64_t pfn, uint64_t nr_pages);
+/*
+ * Deferred struct page init (mm_params.deferred_struct_page_init): mark the early section at
+ * pfn0 uninitialised, its present subsections fresh (mm_init.c); boot.c keeps the rest.
+ */
+void memmap_defer_section(struct mm_model *mm, uint64_t pfn0);
 /* the memmap of [pfn, pfn+nr) is going away: forget its uninitialised marks */
 void memmap_forget_uninit(struct mm_model *mm, uint64_t pfn, uint64_t nr_pages);
 /*

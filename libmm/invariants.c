@@ -21,7 +21,7 @@ struct inv {
 	char *buf;
 	size_t len;
 	/* recomputed from the sections */
-	uint64_t memmap_boot, memmap_ram, memmap_altmap, host_pages, fresh_pages;
+	uint64_t memmap_boot, memmap_ram, memmap_altmap, host_pages, fresh_pages, deferred;
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -199,6 +199,32 @@ static int check_section_marks(struct inv *c, uint64_t nr, const struct mem_sect
 	return 0;
 }
 
+/*
+ * A present subsection of a deferred early section: marked uninitialised (and fresh where
+ * tracked), and with VMEMMAP its memmap still as the host gave it, all zero: a write that went
+ * around pfn_to_page() would be lost when the section is initialised. Reading it maps the
+ * host's zero page, so the check costs no memory. (Classic section arrays come from the heap,
+ * raw as the kernel's memmap_alloc(): nothing is known of their content.)
+ */
+static int check_deferred_subsection(struct inv *c, const struct mem_section *ms,
+				     unsigned int idx, uint64_t s)
+{
+	static const struct page zero;
+	const struct mm_model *mm = c->mm;
+	const uint64_t ppss = PAGES_PER_SUBSECTION(mm);
+
+	CHECK(c, early_section(ms), "deferred memmap at pfn %#" PRIx64 " outside boot memory", s);
+	CHECK(c, test_bit_ul(idx, ms->usage->subsection_uninit) &&
+	      (!memory_model_subsections(mm) || !memmap_tracks_fresh(mm) ||
+	       test_bit_ul(idx, ms->usage->subsection_fresh)),
+	      "deferred memmap at pfn %#" PRIx64 " is marked initialised or written", s);
+	CHECK(c, !mm->vmemmap.area || (!memcmp(__pfn_to_page(mm, s), &zero, sizeof(zero)) &&
+				       !memcmp(__pfn_to_page(mm, s + ppss - 1), &zero,
+					       sizeof(zero))),
+	      "deferred memmap at pfn %#" PRIx64 " was written before its initialisation", s);
+	return 0;
+}
+
 static int check_one_section(struct inv *c, uint64_t nr, const struct mem_section *ms)
 {
 	const struct mm_model *mm = c->mm;
@@ -223,7 +249,7 @@ static int check_one_section(struct inv *c, uint64_t nr, const struct mem_sectio
 	CHECK(c, !vmemmap || (w & SECTION_MAP_MASK) == (unsigned long)(uintptr_t)mm->vmemmap.base,
 	      "4: section %" PRIu64 " decodes to %#lx, not vmemmap %p", nr, w & SECTION_MAP_MASK,
 	      (void *)mm->vmemmap.base);
-	CHECK(c, sparse_decode_mem_map(mm, w, nr) == pfn_to_page(mm, pfn0),
+	CHECK(c, sparse_decode_mem_map(mm, w, nr) == __pfn_to_page(mm, pfn0),
 	      "4: decode(section %" PRIu64 ") is not the struct page of its first pfn", nr);
 	CHECK(c, early || !subsections || subsection_weight(mm, ms) > 0,
 	      "3: hot-added section %" PRIu64 " is valid with no subsection", nr);
@@ -246,6 +272,7 @@ static int check_one_section(struct inv *c, uint64_t nr, const struct mem_sectio
 	      online_section(ms) ? "" : "not ", memory_block_id(mm, nr),
 	      mem ? mm_block_state_name(mem->state) : "missing");
 
+	c->deferred += section_memmap_deferred(ms);
 	if (early) {
 		c->memmap_boot += pps;
 		if (vmemmap)
@@ -285,6 +312,12 @@ static int check_one_section(struct inv *c, uint64_t nr, const struct mem_sectio
 		}
 		if (!set)
 			continue;
+		if (section_memmap_deferred(ms)) {
+			ret = check_deferred_subsection(c, ms, (unsigned int)i, s);
+			if (ret)
+				return ret;
+			continue;
+		}
 		ret = check_pfn_sample(c, s, mem, ram);
 		if (!ret)
 			ret = check_pfn_sample(c, s + ppss - 1, mem, ram);
@@ -322,6 +355,9 @@ static int check_sections(struct inv *c)
 	CHECK(c, c->host_pages == mm->vmemmap.nr_populated,
 	      "vmemmap: %" PRIu64 " host pages populated, the sections need %" PRIu64,
 	      mm->vmemmap.nr_populated, c->host_pages);
+	CHECK(c, c->deferred == mm->nr_memmap_deferred,
+	      "%" PRIu64 " sections counted deferred, %" PRIu64 " marked", mm->nr_memmap_deferred,
+	      c->deferred);
 	CHECK(c, c->fresh_pages == mm->vmemmap.nr_fresh,
 	      "vmemmap: %" PRIu64 " host pages counted fresh (never written), the sections mark %"
 	      PRIu64, mm->vmemmap.nr_fresh, c->fresh_pages);
@@ -418,12 +454,21 @@ static int check_blocks(struct inv *c, uint64_t present[MAX_NUMNODES][MAX_NR_ZON
 			} else {
 				/* multi-zone boot block: attribute each RAM page to its own zone */
 				for (uint64_t pfn = start_pfn; pfn < start_pfn + nr; pfn++) {
-					const struct page *page = pfn_to_page(mm, pfn);
+					const struct page *page = __pfn_to_page(mm, pfn);
+					int nid = -1, z;
 
 					if (!pfn_valid(mm, pfn) || walk_system_ram_range(mm, pfn, 1) != 1)
 						continue;
-					present[page_to_nid(&mm->pfl, page)]
-					       [page_zonenum(&mm->pfl, page)]++;
+					/* a deferred page: what memmap_init() will make of it */
+					if (section_memmap_deferred(__pfn_to_section(mm, pfn))) {
+						z = memmap_boot_zone(mm, pfn, &nid);
+						CHECK(c, z >= 0, "deferred boot RAM pfn %#" PRIx64
+						      " has no zone", pfn);
+					} else {
+						nid = page_to_nid(&mm->pfl, page);
+						z = page_zonenum(&mm->pfl, page);
+					}
+					present[nid][z]++;
 				}
 			}
 			*managed += ram - vm;

@@ -181,6 +181,18 @@ struct mm_params {
 	 * (compound_head(), device_page_read()) decode a zero tail into the kernel's tail.
 	 */
 	bool vmemmap_zero_tails;
+	/*
+	 * CONFIG_DEFERRED_STRUCT_PAGE_INIT, carried to its end: mm_boot_init() initialises no
+	 * struct page of boot memory. Each early section's memmap (and its pageblock bits) is
+	 * initialised the first time anything asks for one of its struct pages, exactly as
+	 * memmap_init() and memblock_free_all() would have left it, as the kernel's
+	 * deferred_grow_zone() initialises sections when the allocator needs them. Untouched
+	 * boot memory then costs no RAM: what a model mirroring a large host wants. Every
+	 * reader sees the same struct pages either way. mm_memmap_init_deferred() completes the
+	 * rest (page_alloc_init_late()). SPARSEMEM only, as in the kernel: -EINVAL otherwise.
+	 * Default false.
+	 */
+	bool deferred_struct_page_init;
 };
 
 /* Fill *p with the kernel's defaults for arch (model VMEMMAP, default block size, ratio 301). */
@@ -221,6 +233,12 @@ int mm_boot_memory_add(struct mm_model *mm, uint64_t start, uint64_t size, int n
  * all online. Exactly once.
  */
 int mm_boot_init(struct mm_model *mm);
+/*
+ * page_alloc_init_late()'s deferred_init_memmap(): initialise the memmap of every early
+ * section still deferred (mm_params.deferred_struct_page_init). Returns how many sections it
+ * initialised; 0 when nothing was deferred.
+ */
+uint64_t mm_memmap_init_deferred(struct mm_model *mm);
 
 /* --------------------------------------------------------- System RAM hotplug */
 

@@ -40,6 +40,9 @@ unsigned char *pageblock_flags_ptr(const struct mm_model *mm, uint64_t pfn)
 	if (!memory_model_sparse(mm))   /* FLATMEM, DISCONTIGMEM: in the zone */
 		return zone_pageblock_flags_ptr(mm, pfn);
 	ms = __pfn_to_section(mm, pfn);
+	/* memmap_init() writes the pageblock bits with the memmap: a deferred section has neither */
+	if (section_memmap_deferred(ms))
+		memmap_deferred_touch(mm, pfn);
 	if (!ms || !ms->usage)
 		return NULL;
 	return &ms->usage->pageblock_flags[idx];
@@ -288,6 +291,18 @@ void poison_pfn_range(struct mm_model *mm, uint64_t pfn, uint64_t nr_pages)
 		return;
 	}
 	memmap_poison(mm, pfn, nr_pages);
+}
+
+void memmap_defer_section(struct mm_model *mm, uint64_t pfn0)
+{
+	const uint64_t ppss = PAGES_PER_SUBSECTION(mm);
+	const struct mem_section *ms = __pfn_to_section(mm, pfn0);
+
+	subsection_uninit_mark(mm, pfn0, PAGES_PER_SECTION(mm), true);
+	for (uint64_t i = 0; memory_model_subsections(mm) && i < mm->geo.subsections_per_section;
+	     i++)
+		if (test_bit_ul((unsigned int)i, ms->usage->subsection_map))
+			memmap_mark_fresh(mm, pfn0 + i * ppss, ppss);
 }
 
 void memmap_forget_uninit(struct mm_model *mm, uint64_t pfn, uint64_t nr_pages)

@@ -70,6 +70,7 @@ void mm_model_destroy(struct mm_model *mm)
 	zone_device_destroy(mm);   /* pgmaps' descriptors; their mappings go with the vmemmap */
 	mm->mem_model->release(mm);
 	free(mm->memblock);
+	free(mm->boot_runs);
 	free(mm->resources);
 	free(mm);
 }

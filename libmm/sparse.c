@@ -109,6 +109,11 @@ int sparse_add_section(struct mm_model *mm, int nid, uint64_t start_pfn, uint64_
 	ret = sparse_index_init(mm, section_nr);
 	if (ret < 0)
 		return ret;
+	/*
+	 * a device moving into the holes of a deferred boot section: boot's initialisation of
+	 * those holes comes first, as it did at boot, not over the device's struct pages later
+	 */
+	memmap_deferred_touch(mm, start_pfn);
 
 	ret = section_activate(mm, nid, start_pfn, nr_pages, altmap, &memmap);
 	if (ret)
@@ -525,7 +530,7 @@ static int sparse_check(const struct mm_model *mm, char *buf, size_t len)
 
 		if (!valid_section(ms))
 			continue;
-		first = pfn_to_page(mm, pfn0);
+		first = __pfn_to_page(mm, pfn0);
 		bytes += pps * sizeof(struct page);
 		if ((uintptr_t)first % sizeof(struct page) || !(ms->section_mem_map & SECTION_MAP_MASK)) {
 			snprintf(buf, len, "4: section %" PRId64 " memmap %p is not struct-page aligned",
@@ -535,7 +540,8 @@ static int sparse_check(const struct mm_model *mm, char *buf, size_t len)
 		for (uint64_t i = 0; i < pps; i += pps - 1) {
 			const struct page *page = first + i;
 
-			if (pfn_memmap_uninitialised(mm, pfn0 + i))
+			/* deferred: the invariants check it is untouched (invariants.c) */
+			if (section_memmap_deferred(ms) || pfn_memmap_uninitialised(mm, pfn0 + i))
 				continue;
 			if (page_to_section(&mm->pfl, page) != (uint64_t)nr ||
 			    page_to_pfn(mm, page) != pfn0 + i) {

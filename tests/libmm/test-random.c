@@ -31,11 +31,13 @@ struct config {
 	uint64_t region;                    /* where hotplug happens */
 	unsigned int region_blocks;
 	uint64_t device_area, device_size;  /* device memory only */
+	bool deferred;                      /* deferred struct page init */
 };
 
 static const struct config configs[] = {
-	{ "x86_64", 0, GiB + 64 * MiB, 4 * GiB, 512 * MiB, 8 * GiB, 32, 16 * GiB, 4 * GiB },
-	{ "ppc64-64k", 0, GiB + 8 * MiB, 2 * GiB, GiB, 4 * GiB, 24, 12 * GiB, 4 * GiB },
+	{ "x86_64", 0, GiB + 64 * MiB, 4 * GiB, 512 * MiB, 8 * GiB, 32, 16 * GiB, 4 * GiB, false },
+	{ "ppc64-64k", 0, GiB + 8 * MiB, 2 * GiB, GiB, 4 * GiB, 24, 12 * GiB, 4 * GiB, false },
+	{ "x86_64", 0, GiB + 64 * MiB, 4 * GiB, 512 * MiB, 8 * GiB, 32, 16 * GiB, 4 * GiB, true },
 };
 
 struct held {
@@ -429,14 +431,26 @@ static void run(const struct config *cfg, uint64_t seed, int steps, bool fixed)
 	struct run r = { .cfg = cfg, .rng = seed ? seed : 1 };
 	bool all_ok = true, all_refused = true;
 
-	r.mm = test_model(cfg->arch, 0);
+	if (cfg->deferred) {
+		struct mm_params p;
+
+		mm_params_default(&p, mm_arch_lookup(cfg->arch));
+		p.deferred_struct_page_init = true;
+		if (mm_model_create(&p, &r.mm)) {
+			printf("Bail out! cannot create a deferred %s model\n", cfg->arch);
+			exit(1);
+		}
+	} else {
+		r.mm = test_model(cfg->arch, 0);
+	}
 	r.bs = r.mm->geo.block_size;
 	if (mm_boot_memory_add(r.mm, cfg->boot0_start, cfg->boot0_size, 0) ||
 	    mm_boot_memory_add(r.mm, cfg->boot1_start, cfg->boot1_size, 1) || mm_boot_init(r.mm)) {
 		printf("Bail out! boot failed: %s\n", mm_last_error(r.mm));
 		exit(1);
 	}
-	printf("# %s, seed %#" PRIx64 ", %d steps\n", cfg->arch, seed, steps);
+	printf("# %s%s, seed %#" PRIx64 ", %d steps\n", cfg->arch,
+	       cfg->deferred ? " (deferred struct page init)" : "", seed, steps);
 	for (int i = 0; i < steps; i++)
 		step(&r, i);
 
@@ -462,6 +476,9 @@ static void run(const struct config *cfg, uint64_t seed, int steps, bool fixed)
 		   (r.dev_dedup || !r.mm->arch->vmemmap_dedup || r.mm->geo.page_shift > 12),
 		   "%s: the fixed seed exercised compound folios, tail reuse and altmap-populated "
 		   "memmap", cfg->arch);
+	if (cfg->deferred)
+		printf("#   boot sections still deferred at the end: %" PRIu64 "\n",
+		       r.mm->nr_memmap_deferred);
 	printf("#   refusals by cause:");
 	for (int c = 0; c <= MM_CAUSE_UNSUPPORTED; c++)
 		printf(" %d:%u", c, r.causes[c]);

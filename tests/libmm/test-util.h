@@ -105,6 +105,14 @@ static inline uint64_t model_digest(const struct mm_model *mm, uint64_t pfn, uin
 	const struct memory_block *mem;
 	uint64_t id = 0;
 
+	/*
+	 * Deferred boot memmap: the range an operation touches is initialised by it, refused or
+	 * not, so the digest initialises it first; elsewhere a deferred section counts as such
+	 * (reading its pages would initialise it, and it would differ from the digest before).
+	 */
+	for (uint64_t p = pfn; mm->nr_memmap_deferred && p < pfn + nr && p < mm->geo.max_pfn;
+	     p = SECTION_ALIGN_UP(mm, p + 1))
+		memmap_deferred_touch(mm, p);
 	DIGEST(h, mm->highest_present_section_nr);
 	for (int64_t n = 0; n <= mm->highest_present_section_nr; n++) {
 		const struct mem_section *ms = __nr_to_section(mm, (uint64_t)n);
@@ -118,9 +126,11 @@ static inline uint64_t model_digest(const struct mm_model *mm, uint64_t pfn, uin
 		DIGEST(h, ms->usage != NULL);
 		if (ms->usage) {
 			h = digest_bytes(h, ms->usage->subsection_map, sizeof(ms->usage->subsection_map));
-			h = digest_bytes(h, ms->usage->pageblock_flags, pb);
+			DIGEST(h, section_memmap_deferred(ms));
+			if (!section_memmap_deferred(ms))
+				h = digest_bytes(h, ms->usage->pageblock_flags, pb);
 		}
-		if (!valid_section(ms))
+		if (!valid_section(ms) || section_memmap_deferred(ms))
 			continue;
 		for (uint64_t i = 0; i < mm->geo.subsections_per_section; i++) {
 			uint64_t s = pfn0 + i * mm->geo.pages_per_subsection;
