@@ -107,7 +107,8 @@ if wanted bus || wanted durable || wanted sparse; then
 			fi
 			# the kernel backend mirroring this host (read-only: no managed region, so it
 			# writes nothing to sysfs), against the struct pages the kernel keeps for the same
-			# present memory: today the mirror initialises every one of them
+			# present memory: the mirror defers its boot memmap, initialising a section when
+			# something first asks for one of its pages (here: nothing but the listing)
 			mem_dir=/sys/devices/system/memory
 			if [ -r "$mem_dir/block_size_bytes" ]; then
 				bs=$((0x$(cat "$mem_dir/block_size_bytes")))

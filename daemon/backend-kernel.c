@@ -299,6 +299,12 @@ static int mirror_build(struct pmm_daemon *d, const struct sysfs_memory *t,
 	p.page_init_poisoning = false;
 	p.memmap_init_threads = 0;
 	p.vmemmap_zero_tails = true;
+	/*
+	 * a mirror of a large host must not cost what the kernel's memmap does: boot memory's
+	 * struct pages are initialised when something asks for them (a lookup, a reference, an
+	 * online or offline of the block), the rest costs nothing
+	 */
+	p.deferred_struct_page_init = true;
 	r = mm_model_create(&p, &mm);
 	if (r < 0) {
 		if (asprintf(errmsg, "cannot model the kernel's memory (%s, %s, block size 0x%" PRIx64 "): %s",

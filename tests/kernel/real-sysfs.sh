@@ -51,6 +51,25 @@ same_json "the block listing equals the memory<N> files" \
 	"$(jq -c "$JQ_DEFS blocks_as_sysfs" <<<"$BLOCKS")" "$(sysfs_blocks)"
 jq_is '[.blocks[] | select(.managed)] | length' 0 "no block is managed"
 
+# The mirror initialises the struct pages of boot memory when first asked (deferred struct page
+# init): a page in the middle of online single-zone blocks, up to 32 spread over the host,
+# must be what boot makes of it: online, free, in its block's zone and node.
+nblk=$(jq '.blocks | length' <<<"$BLOCKS")
+stride=$(((nblk + 31) / 32))
+checked=0 wrong=""
+for ((i = 0; i < nblk; i += stride)); do
+	want=$(jq -c ".blocks[$i] | select(.state == \"online\" and .zone != null) |
+		[(.start + .size / 2) / 4096, .zone, .node, true, 0]" <<<"$BLOCKS")
+	[ -n "$want" ] || continue
+	pfn=$(jq '.[0]' <<<"$want")
+	got=$("$PMMCTL" --json pfn "$pfn" | jq -c '[.pfn, .zone, .node, .online, .refcount]')
+	checked=$((checked + 1))
+	[ "$got" = "$want" ] || wrong="$wrong block $i: $got, not $want;"
+done
+[ "$checked" -gt 0 ] && [ -z "$wrong" ]
+ok $? "$checked pages first looked up in boot memory are online, free, in their block's zone and node" ||
+	diag "$wrong"
+
 # every mutating request, on real blocks and beyond them
 first=$(jq '.blocks[0].start' <<<"$BLOCKS")
 last=$(jq '.blocks[-1].start' <<<"$BLOCKS")
