@@ -87,11 +87,13 @@ static struct page *mm_pfn_to_page_slow(const struct mm_model *mm, uint64_t pfn)
 /*
  * The model's pfn_to_page()/page_to_pfn(), refusing what is not a struct page of this model.
  * SPARSEMEM_VMEMMAP, the model of every hotplug user, is a leaf function of a few loads that
- * calls nothing (bench/bench-pfn.c: a chase within a few percent of indexing a plain array).
+ * calls nothing (bench/bench-pfn.c: a chase within a few percent of indexing a plain array),
+ * once no boot section is deferred (until then pfn_to_page() may have to initialise one).
  */
 struct page *mm_pfn_to_page(const struct mm_model *mm, uint64_t pfn)
 {
-	if (__builtin_expect(mm->mem_model != &memory_model_vmemmap, 0))
+	if (__builtin_expect(mm->mem_model != &memory_model_vmemmap ||
+			     __atomic_load_n(&mm->nr_memmap_deferred, __ATOMIC_RELAXED), 0))
 		return mm_pfn_to_page_slow(mm, pfn);
 	return vmemmap_pfn_to_page_checked(mm, pfn);
 }
