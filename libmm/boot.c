@@ -249,6 +249,14 @@ static int memmap_init_plan(struct mm_model *mm)
 	return 0;
 }
 
+/* the plan is needed only while some section is deferred */
+static void memmap_init_plan_free(struct mm_model *mm)
+{
+	free(mm->boot_runs);
+	mm->boot_runs = NULL;
+	mm->nr_boot_runs = 0;
+}
+
 /*
  * memmap_init() and memblock_free_all() of the pfns in [lo, hi): boot RAM goes to the buddy
  * (refcount 0); no memblock reservations.
@@ -431,9 +439,7 @@ static int boot_memory_blocks_init(struct mm_model *mm, struct mm_err *err)
 
 static void boot_teardown(struct mm_model *mm)
 {
-	free(mm->boot_runs);
-	mm->boot_runs = NULL;
-	mm->nr_boot_runs = 0;
+	memmap_init_plan_free(mm);
 	mm->nr_memmap_deferred = 0;
 	memory_blocks_destroy(mm);
 	mm->mem_model->teardown(mm);
@@ -495,9 +501,7 @@ int mm_boot_init(struct mm_model *mm)
 		memmap_defer_early_sections(mm);
 	} else {
 		memmap_boot_apply(mm, 0, mm->geo.max_pfn);
-		free(mm->boot_runs);
-		mm->boot_runs = NULL;
-		mm->nr_boot_runs = 0;
+		memmap_init_plan_free(mm);
 	}
 	ret = boot_memory_blocks_init(mm, &err);
 	if (ret)

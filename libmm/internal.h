@@ -455,7 +455,7 @@ struct mm_model {
 	size_t nr_memblock, memblock_cap;
 	bool booted;
 	/*
-	 * memmap_init()'s walk as boot made it (mm_init.c), kept while sections are deferred so
+	 * memmap_init()'s walk as boot made it (boot.c), kept while sections are deferred so
 	 * that a section initialised late gets the zones and holes of boot, whatever the zones
 	 * span by then. nr_memmap_deferred: early sections still memmap_deferred, read without
 	 * the section lookup on every pfn_to_page() (atomic: init threads).

@@ -299,8 +299,9 @@ void memmap_defer_section(struct mm_model *mm, uint64_t pfn0)
 	const struct mem_section *ms = __pfn_to_section(mm, pfn0);
 
 	subsection_uninit_mark(mm, pfn0, PAGES_PER_SECTION(mm), true);
-	for (uint64_t i = 0; memory_model_subsections(mm) && i < mm->geo.subsections_per_section;
-	     i++)
+	if (!memory_model_subsections(mm))   /* classic: no vmemmap, nothing counted fresh */
+		return;
+	for (uint64_t i = 0; i < mm->geo.subsections_per_section; i++)
 		if (test_bit_ul((unsigned int)i, ms->usage->subsection_map))
 			memmap_mark_fresh(mm, pfn0 + i * ppss, ppss);
 }
